@@ -1,0 +1,50 @@
+# The kit's commands. `make up` and `make test` are the two set-up commands in the README.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+STACK ?= local
+ENV := . toolchain/env.sh &&
+PYTEST := .venv/bin/python -m pytest
+
+.PHONY: bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
+        bench sql validate clean
+
+bootstrap:            ## build or reuse the Pulumi toolchain and the virtualenv
+	@toolchain/bootstrap.sh
+
+db-start:             ## start the kit's own PostgreSQL 15 (data in .local/pg)
+	@toolchain/localdb.sh start
+
+db-stop:              ## stop it
+	@toolchain/localdb.sh stop
+
+db-url:               ## print a libpq URL to it, as its superuser
+	@toolchain/localdb.sh url
+
+db-destroy:           ## stop it and delete its data
+	@toolchain/localdb.sh destroy
+
+stack: bootstrap db-start   ## create or refresh the `local` stack's settings
+	@toolchain/stack-local.sh $(STACK)
+
+up: stack             ## bootstrap, start the local database, pulumi up on the local stack
+	@$(ENV) pulumi up --yes --skip-preview --non-interactive --stack $(STACK)
+
+preview: stack
+	@$(ENV) pulumi preview --non-interactive --stack $(STACK) --diff
+
+refresh: stack
+	@$(ENV) pulumi refresh --yes --non-interactive --stack $(STACK)
+
+destroy: stack
+	@$(ENV) pulumi destroy --yes --non-interactive --stack $(STACK)
+
+test: bootstrap test-fast test-slow   ## every test: fast unit tests, then the live-database and Pulumi-engine tests
+
+test-fast: bootstrap
+	@$(ENV) $(PYTEST) -m "not slow" tests
+
+test-slow: bootstrap
+	@$(ENV) $(PYTEST) -m slow tests
+
+clean:
+	rm -rf .pytest_cache .hypothesis build

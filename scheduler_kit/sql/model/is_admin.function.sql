@@ -1,0 +1,20 @@
+-- Whether the caller's verified JWT subject is an admin. SECURITY DEFINER so that the lookup table needs no grant
+-- to authenticated; search_path is empty and every name is qualified, so a caller cannot redirect it.
+-- Policies call it as `(select scheduler_private.is_admin())`: an InitPlan, evaluated once per statement.
+-- The lookup's table and columns are stack config (scheduler-kit:adminTable, adminIdColumn, adminRoleColumn,
+-- adminRoleValue); the kit quotes them into the placeholders below.
+CREATE OR REPLACE FUNCTION scheduler_private.is_admin()
+RETURNS boolean
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+  SELECT coalesce(pg_catalog.jsonb_typeof(auth.jwt() -> 'sub') = 'string', false)
+     AND EXISTS (
+       SELECT 1
+       FROM {{admin_table}} AS u
+       WHERE u.{{id_column}} = (auth.jwt() ->> 'sub')
+         AND u.{{role_column}} = {{admin_value}}
+     )
+$$;

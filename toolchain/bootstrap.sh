@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds or reuses everything `pulumi up` needs, from the registries this kit may reach (PyPI, the Go module proxy):
+#   - the Pulumi CLI, from github.com/pulumi/pulumi/pkg/v3 (toolchain/go/pulumi-cli);
+#   - the Python language host (toolchain/go/language-host) and, beside it, the helper scripts the engine runs:
+#     pulumi-language-python-exec and pulumi-resource-pulumi-python (the dynamic-provider plugin), copied out of
+#     the sdk/v3 module of the CLI's version;
+#   - the project's virtualenv (.venv) from requirements.txt.
+# Built tools are cached outside the repo, keyed by the pins, so a second run only checks stamps.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=versions.env
+. "$root/toolchain/versions.env"
+
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+die() { printf '[bootstrap] error: %s\n' "$*" >&2; exit 1; }
+
+cache_root="${SCHEDKIT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/scheduler-kit}"
+key="$(cat "$root/toolchain/versions.env" "$root"/toolchain/go/*/go.mod "$root"/toolchain/go/*/go.sum | sha256sum | cut -c1-16)"
+bin="$cache_root/toolchain-$key/bin"
+mkdir -p "$bin"
+
+command -v go >/dev/null || die "Go is not on PATH; install Go 1.24 or newer (the kit builds Pulumi from Go modules)"
+command -v python3 >/dev/null || die "python3 is not on PATH; install Python 3.11 or newer"
+
+build_go() { # <module dir> <package> <output> <ldflags>
+  local dir="$1" pkg="$2" out="$3" ldflags="$4"
+  log "building $(basename "$out") (first run only; the CLI takes a few minutes on 2 cores)"
+  ( cd "$dir" && GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$pkg" ) \
+    || die "go build of $pkg failed (module $dir); rerun with the output above"
+  mv "$out.tmp" "$out"
+}
+
+# The Pulumi CLI: one already on PATH is used when it is exactly the pinned version.
+if [ ! -x "$bin/pulumi" ]; then
+  ambient="$(command -v pulumi 2>/dev/null || true)"
+  if [ -n "$ambient" ] && [ "$("$ambient" version 2>/dev/null)" = "v$PULUMI_CLI_VERSION" ]; then
+    log "using the Pulumi CLI on PATH ($ambient, v$PULUMI_CLI_VERSION)"
+    ln -sf "$ambient" "$bin/pulumi"
+  else
+    build_go "$root/toolchain/go/pulumi-cli" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$bin/pulumi" \
+      "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_CLI_VERSION"
+  fi
+fi
+
+if [ ! -x "$bin/pulumi-language-python" ]; then
+  build_go "$root/toolchain/go/language-host" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python \
+    "$bin/pulumi-language-python" \
+    "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_LANGHOST_SDK_VERSION"
+fi
+
+# The helper scripts of the CLI's own version. Module-cache files are read-only and not executable: copy and chmod.
+if [ ! -x "$bin/pulumi-language-python-exec" ] || [ ! -x "$bin/pulumi-resource-pulumi-python" ]; then
+  sdk_dir="$(cd "$root/toolchain/go/pulumi-cli" && go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_CLI_VERSION" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')" || die "could not download sdk/v3@v$PULUMI_CLI_VERSION"
+  install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
+  install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
+fi
+
+# The virtualenv, rebuilt when requirements.txt changes.
+venv="$root/.venv"
+req_key="$(sha256sum "$root/requirements.txt" | cut -c1-16)"
+if [ "$(cat "$venv/.requirements.sha" 2>/dev/null)" != "$req_key" ]; then
+  log "installing Python requirements into .venv"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/requirements.txt" \
+    || die "pip install -r requirements.txt failed"
+  echo "$req_key" > "$venv/.requirements.sha"
+fi
+# The project root on the venv's path, so the dynamic-provider process can import the kit's modules.
+site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+echo "$root" > "$site/scheduler_kit_root.pth"
+
+mkdir -p "$root/.local"
+echo "$bin" > "$root/.local/toolchain-bin"
+log "toolchain ready: $("$bin/pulumi" version) in $bin"
