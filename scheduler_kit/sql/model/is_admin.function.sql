@@ -10,7 +10,9 @@ STABLE
 SECURITY DEFINER
 SET search_path = ''
 AS $$
-  SELECT coalesce(pg_catalog.jsonb_typeof(auth.jwt() -> 'sub') = 'string', false)
+  -- Only a non-empty string subject can match: a token without `sub`, with an empty one or a number never does,
+  -- whatever rows the users table holds.
+  SELECT coalesce(pg_catalog.jsonb_typeof(auth.jwt() -> 'sub') = 'string' AND (auth.jwt() ->> 'sub') <> '', false)
      AND EXISTS (
        SELECT 1
        FROM {{admin_table}} AS u

@@ -1,0 +1,76 @@
+"""Shared fixtures and hypothesis profiles.
+
+Fast tests (no marker) need nothing but Python. Tests marked `slow` use a real PostgreSQL server (the kit's own
+cluster, started on demand) and, where they say so, the real Pulumi engine through the Automation API.
+Profiles: `default` for a developer's run, `ci` (more examples, derandomized) and `debug` (verbose, few examples);
+choose one with HYPOTHESIS_PROFILE.
+"""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, Verbosity, settings
+
+from scheduler_kit.gateway import Gateway
+from tests.support.cluster import Cluster
+from tests.support.deploy import stack_for
+from tests.support.tokens import TokenFactory
+
+settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile(
+    "ci", max_examples=400, deadline=None, derandomize=True, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("debug", max_examples=10, deadline=None, verbosity=Verbosity.verbose)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: needs a real PostgreSQL server (and maybe the Pulumi engine)")
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Cluster:
+    return Cluster.start()
+
+
+@pytest.fixture(scope="session")
+def deployed(cluster):
+    """One database with the kit deployed by the real engine, shared by tests that roll their changes back."""
+    database = cluster.create_database()
+    stack = stack_for(cluster, database)
+    try:
+        stack.up()
+        yield stack
+    finally:
+        try:
+            stack.destroy()
+            stack.remove()
+        finally:
+            cluster.drop_database(database)
+
+
+@pytest.fixture
+def conn(deployed):
+    with psycopg.connect(deployed.dsn) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="session")
+def tokens() -> TokenFactory:
+    return TokenFactory()
+
+
+@pytest.fixture(scope="session")
+def gateway(tokens) -> Gateway:
+    return Gateway(tokens.gateway_config())
+
+
+def pytest_collection_modifyitems(config, items):
+    # Everything under tests/slow/ is slow; the marker lets `make test-fast` and `make test-slow` split the suite.
+    for item in items:
+        if "/tests/slow/" in str(item.fspath):
+            item.add_marker(pytest.mark.slow)

@@ -1,0 +1,52 @@
+"""Deploys the kit into a database through the real Pulumi engine (Automation API), one stack per database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pulumi import automation as auto
+
+from .cluster import Cluster
+from .toolchain import ROOT, ensure_pulumi_environment
+
+
+@dataclass
+class DeployedStack:
+    stack: auto.Stack
+    database: str
+    dsn: str
+
+    def up(self, **kwargs) -> auto.UpResult:
+        return self.stack.up(color="never", **kwargs)
+
+    def preview(self, **kwargs) -> auto.PreviewResult:
+        return self.stack.preview(color="never", **kwargs)
+
+    def refresh(self, **kwargs) -> auto.RefreshResult:
+        return self.stack.refresh(color="never", **kwargs)
+
+    def destroy(self, **kwargs) -> auto.DestroyResult:
+        return self.stack.destroy(color="never", **kwargs)
+
+    def remove(self) -> None:
+        self.stack.workspace.remove_stack(self.stack.name, force=True)
+
+
+def stack_for(cluster: Cluster, database: str, extra_config: dict[str, str] | None = None) -> DeployedStack:
+    ensure_pulumi_environment()
+    params = cluster.params()
+    stack = auto.create_or_select_stack(stack_name=f"test-{database}", work_dir=str(ROOT))
+    config = {
+        "scheduler-kit:target": auto.ConfigValue("postgres"),
+        "scheduler-kit:host": auto.ConfigValue(params.get("host", "127.0.0.1")),
+        "scheduler-kit:port": auto.ConfigValue(str(params.get("port", 5432))),
+        "scheduler-kit:database": auto.ConfigValue(database),
+        "scheduler-kit:user": auto.ConfigValue(params.get("user", "postgres")),
+        "scheduler-kit:password": auto.ConfigValue(params.get("password", ""), secret=True),
+        "scheduler-kit:sslmode": auto.ConfigValue(params.get("sslmode", "disable")),
+        "scheduler-kit:protectHistory": auto.ConfigValue("false"),
+    }
+    for key, value in (extra_config or {}).items():
+        config[f"scheduler-kit:{key}"] = auto.ConfigValue(value)
+    stack.set_all_config(config)
+    return DeployedStack(stack=stack, database=database, dsn=cluster.dsn_for(database))
