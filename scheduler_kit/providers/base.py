@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Generic, Optional, TypeVar
 
 import psycopg
 import pulumi
+from psycopg import errors
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -41,6 +42,9 @@ class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
     inputs_type: ClassVar[type]
     # Input fields whose change means a different object (its name): replace instead of update.
     replace_on: ClassVar[tuple[str, ...]] = ()
+    # Delete leaves the object in place when something outside this stack's control still depends on it (a table
+    # kept by retain_on_delete uses a function in a CHECK; a role has privileges in another database).
+    keep_when_depended_on: ClassVar[bool] = False
     # Fields the provider records itself (whether it created or adopted the object): kept from the old state.
     provider_owned: ClassVar[tuple[str, ...]] = ()
 
@@ -140,7 +144,12 @@ class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         inputs = self.to_inputs(props)
         with transaction(self.connection) as cur:
-            self.drop(cur, inputs)
+            try:
+                with cur.connection.transaction():
+                    self.drop(cur, inputs)
+            except errors.DependentObjectsStillExist:
+                if not self.keep_when_depended_on:
+                    raise
 
 
 class SqlObject(Resource):

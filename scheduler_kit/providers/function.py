@@ -29,6 +29,7 @@ class FunctionInputs:
 class FunctionProvider(SqlObjectProvider[FunctionInputs]):
     inputs_type = FunctionInputs
     replace_on = ("signature",)
+    keep_when_depended_on = True
 
     def validate(self, inputs: FunctionInputs) -> list[str]:
         problems = []

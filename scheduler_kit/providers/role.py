@@ -30,6 +30,7 @@ class RoleProvider(SqlObjectProvider[RoleInputs]):
     inputs_type = RoleInputs
     replace_on = ("name",)
     provider_owned = ("created",)
+    keep_when_depended_on = True
 
     def validate(self, inputs: RoleInputs) -> list[str]:
         return [] if inputs.name and len(inputs.name) <= 63 else ["name: a role name of 1 to 63 characters"]
@@ -63,12 +64,8 @@ class RoleProvider(SqlObjectProvider[RoleInputs]):
     def drop(self, cur: psycopg.Cursor, inputs: RoleInputs) -> None:
         if not inputs.created:
             return
-        try:
-            with cur.connection.transaction():
-                cur.execute(render(sql_text("role/drop.sql"), name=inputs.name))
-        except errors.DependentObjectsStillExist:
-            # Roles are cluster-wide: objects in another database still use it, so it stays.
-            pass
+        # Roles are cluster-wide: when objects in another database still use it, it stays (keep_when_depended_on).
+        cur.execute(render(sql_text("role/drop.sql"), name=inputs.name))
 
 
 class Role(SqlObject, **sql_resource_type("Role")):

@@ -21,6 +21,7 @@ class SchemaInputs:
 class SchemaProvider(SqlObjectProvider[SchemaInputs]):
     inputs_type = SchemaInputs
     replace_on = ("name",)
+    keep_when_depended_on = True
     provider_owned = ("created",)
 
     def object_id(self, inputs: SchemaInputs) -> str:

@@ -1,0 +1,39 @@
+import pytest
+
+from scheduler_kit.policies import PolicyFileError, load_policies
+from scheduler_kit.providers.policy import PolicyProvider
+
+SEED_NAMES = {
+    "job_schedules_select_admin_service", "job_schedules_insert_service", "job_schedules_update_admin_service",
+    "job_schedules_delete_service", "scheduled_jobs_select_admin_service", "scheduled_jobs_insert_service",
+    "scheduled_jobs_update_service", "scheduled_jobs_delete_service",
+}
+
+
+def test_the_declared_policies_are_the_seeds_eight():
+    policies = load_policies()
+    assert {p.name for p in policies} == SEED_NAMES
+    provider = PolicyProvider()
+    for policy in policies:
+        assert provider.validate(policy) == [], policy.name
+        assert "anon" not in policy.roles and "PUBLIC" not in policy.roles
+        for expression in (policy.using, policy.with_check):
+            if expression and "is_admin" in expression:
+                assert "(select scheduler_private.is_admin())" in expression, "admin check must be an InitPlan"
+
+
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ("t:\n  p:\n    command: SELECT\n    roles: [authenticated]\n    usign: 'true'\n", "unknown field"),
+        ("t:\n  p:\n    command: MERGE\n    roles: [authenticated]\n    using: 'true'\n", "command must be"),
+        ("t:\n  p:\n    command: SELECT\n    roles: []\n    using: 'true'\n", "roles must be"),
+        ("- just a list\n", "expected a mapping"),
+    ],
+)
+def test_malformed_declarations_name_file_and_entry(tmp_path, body, fragment):
+    path = tmp_path / "broken.yaml"
+    path.write_text(body)
+    with pytest.raises(PolicyFileError) as error:
+        load_policies(tmp_path)
+    assert str(path) in str(error.value) and fragment in str(error.value)

@@ -1,0 +1,40 @@
+"""Drift and replacement decisions of the dynamic providers (pure logic, no database)."""
+
+from scheduler_kit.providers.policy import PolicyProvider
+from scheduler_kit.providers.role import RoleProvider
+from scheduler_kit.providers.table import TableProvider
+
+POLICY = {"name": "p", "table": "public.t", "command": "SELECT", "roles": ["authenticated"], "using": "true",
+          "with_check": None, "permissive": True, "comment": None}
+
+
+def test_no_change_and_no_drift_is_no_diff():
+    olds = {**POLICY, "live": {"qual": "true"}, "applied": {"qual": "true"}}
+    assert PolicyProvider().diff("id", olds, dict(POLICY)).changes is False
+
+
+def test_live_state_differing_from_applied_is_drift():
+    olds = {**POLICY, "live": None, "applied": {"qual": "true"}}
+    result = PolicyProvider().diff("id", olds, dict(POLICY))
+    assert result.changes is True and result.replaces == []
+
+
+def test_renaming_a_policy_replaces_it_but_a_table_is_never_replaced():
+    olds = {**POLICY, "live": {}, "applied": {}}
+    assert PolicyProvider().diff("id", olds, {**POLICY, "name": "q"}).replaces == ["name"]
+    table = {"name": "public.t", "definition": "CREATE TABLE ...", "drop_on_delete": False}
+    result = TableProvider().diff("id", {**table, "live": {}, "applied": {}}, {**table, "name": "public.u"})
+    assert result.changes is True and result.replaces == []
+
+
+def test_provider_bookkeeping_is_not_a_change():
+    role = {"name": "anon", "bypass_rls": False, "inherit": False}
+    olds = {**role, "created": True, "live": {}, "applied": {}}
+    assert RoleProvider().diff("id", olds, {**role, "created": None}).changes is False
+
+
+def test_check_reports_unknown_and_invalid_fields():
+    result = PolicyProvider().check({}, {**POLICY, "command": "MERGE", "colour": "red"})
+    assert {f.property for f in result.failures} == {"colour"}
+    result = PolicyProvider().check({}, {**POLICY, "command": "MERGE"})
+    assert [f.property for f in result.failures] == ["command"]

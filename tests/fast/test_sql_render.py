@@ -1,0 +1,29 @@
+import pytest
+
+from scheduler_kit.db import ident, literal, render, sql_text
+
+
+def test_identifiers_and_literals_are_quoted():
+    text = render("SELECT {{col}} FROM {{tbl}} WHERE x = {{val}} AND j = '{}'::jsonb",
+                  col="clerk_user_id", tbl=ident('public.we"ird'), val=literal("it's"))
+    assert text == "SELECT \"clerk_user_id\" FROM \"public\".\"we\"\"ird\" WHERE x = 'it''s' AND j = '{}'::jsonb"
+
+
+def test_a_missing_value_is_an_error():
+    with pytest.raises(KeyError):
+        render("SELECT {{missing}}")
+
+
+def test_every_model_function_pins_search_path():
+    from scheduler_kit.db import SQL_DIR
+
+    functions = sorted(SQL_DIR.glob("model/*.function.sql"))
+    assert len(functions) == 7
+    for path in functions:
+        assert "SET search_path = ''" in path.read_text(), path.name
+
+
+def test_is_admin_template_fills_every_placeholder():
+    text = render(sql_text("model/is_admin.function.sql"), admin_table=ident("public.users"),
+                  id_column=ident("clerk_user_id"), role_column=ident("role"), admin_value=literal("admin"))
+    assert "{{" not in text and '"public"."users"' in text and "'admin'" in text
