@@ -46,5 +46,12 @@ test-fast: bootstrap
 test-slow: bootstrap
 	@$(ENV) $(PYTEST) -m slow tests
 
+bench: bootstrap      ## benchmarks: ratios measured side by side in one run (see README)
+	@$(ENV) .venv/bin/python -m bench.scheduler_bench
+
+TARGET ?= postgres
+sql: bootstrap        ## write the whole model as one SQL migration: build/scheduler-$(TARGET).sql
+	@.venv/bin/python -m scheduler_kit.export_sql --target $(TARGET) -o build/scheduler-$(TARGET).sql
+
 clean:
 	rm -rf .pytest_cache .hypothesis build

@@ -14,7 +14,7 @@ except ConfigError as error:
 
 base_ready = []
 if settings.creates_supabase_base:
-    base = SupabaseBase("supabase-base", drop_users_on_delete=not settings.protect_history)
+    base = SupabaseBase("supabase-base", settings)
     base_ready = base.ready
 
 try:

@@ -51,8 +51,13 @@ class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
     _connection: Optional[ConnectionSettings] = None
 
     # --- to implement -----------------------------------------------------------------------------------------
-    def apply(self, cur: psycopg.Cursor, inputs: InputsT) -> None:
+    def script(self, inputs: InputsT) -> list[str]:
+        """The idempotent statements that bring the object to the inputs (also what `make sql` writes)."""
         raise NotImplementedError
+
+    def apply(self, cur: psycopg.Cursor, inputs: InputsT) -> None:
+        for statement in self.script(inputs):
+            cur.execute(statement)
 
     def inspect(self, cur: psycopg.Cursor, inputs: InputsT) -> Optional[dict[str, Any]]:
         raise NotImplementedError
@@ -153,14 +158,15 @@ class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
 
 
 class SqlObject(Resource):
-    """Base of the kit's dynamic resources: outputs `live` and `applied` are declared for every kind."""
+    """Base of the kit's dynamic resources: `Kind(name, inputs, opts)`, outputs `live` and `applied` for every kind."""
 
+    provider_type: ClassVar[type[SqlObjectProvider]]
     live: pulumi.Output[Any]
     applied: pulumi.Output[Any]
 
-    def __init__(self, provider: SqlObjectProvider, name: str, inputs: Any, opts: Optional[pulumi.ResourceOptions]):
+    def __init__(self, name: str, inputs: Any, opts: Optional[pulumi.ResourceOptions] = None):
         props = {**dataclasses.asdict(inputs), "live": None, "applied": None}
-        super().__init__(provider, name, props, opts)
+        super().__init__(self.provider_type(), name, props, opts)
 
 
 def sql_resource_type(kind: str) -> dict[str, str]:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import psycopg
-import pulumi
 from psycopg import sql
 
 from ..db import fetch_one_dict, render, sql_text
@@ -45,8 +44,8 @@ class FunctionProvider(SqlObjectProvider[FunctionInputs]):
     def inspect(self, cur: psycopg.Cursor, inputs: FunctionInputs) -> Optional[dict[str, Any]]:
         return fetch_one_dict(cur, sql_text("function/inspect.sql"), {"signature": inputs.signature})
 
-    def apply(self, cur: psycopg.Cursor, inputs: FunctionInputs) -> None:
-        cur.execute(inputs.definition)
+    def script(self, inputs: FunctionInputs) -> list[str]:
+        return [inputs.definition]
 
     def drop(self, cur: psycopg.Cursor, inputs: FunctionInputs) -> None:
         # The signature was validated against a strict pattern; it is SQL text, not a value.
@@ -54,5 +53,4 @@ class FunctionProvider(SqlObjectProvider[FunctionInputs]):
 
 
 class Function(SqlObject, **sql_resource_type("Function")):
-    def __init__(self, name: str, inputs: FunctionInputs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__(FunctionProvider(), name, inputs, opts)
+    provider_type = FunctionProvider

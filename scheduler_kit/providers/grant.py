@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import psycopg
-import pulumi
 from psycopg import sql
 
 from ..db import fetch_one_dict, render, sql_text
@@ -72,6 +71,7 @@ class GrantProvider(SqlObjectProvider[GrantInputs]):
     def _revoke_all(self, cur: psycopg.Cursor, inputs: GrantInputs) -> None:
         names = dict(object=self._object_sql(inputs), grantee=self._grantee_sql(inputs))
         cur.execute(render(sql_text("grant/revoke.sql"), object_type=sql.SQL(inputs.object_type.upper()), **names))
+        # Column privileges survive REVOKE ALL ON TABLE: revoke them column by column.
         if inputs.object_type == "table":
             columns = fetch_one_dict(cur, sql_text("grant/columns.sql"), {"object": inputs.object})["columns"]
             if columns:
@@ -83,11 +83,12 @@ class GrantProvider(SqlObjectProvider[GrantInputs]):
                     )
                 )
 
-    def apply(self, cur: psycopg.Cursor, inputs: GrantInputs) -> None:
+    def script(self, inputs: GrantInputs) -> list[str]:
+        """Revoke then grant. (Applying also revokes column privileges, which need the live column list.)"""
         names = dict(object=self._object_sql(inputs), grantee=self._grantee_sql(inputs))
-        self._revoke_all(cur, inputs)
+        statements = [render(sql_text("grant/revoke.sql"), object_type=sql.SQL(inputs.object_type.upper()), **names)]
         if inputs.privileges:
-            cur.execute(
+            statements.append(
                 render(
                     sql_text("grant/grant.sql"),
                     privileges=sql.SQL(", ").join(map(sql.SQL, inputs.privileges)),
@@ -96,7 +97,7 @@ class GrantProvider(SqlObjectProvider[GrantInputs]):
                 )
             )
         for privilege, columns in sorted(inputs.column_privileges.items()):
-            cur.execute(
+            statements.append(
                 render(
                     sql_text("grant/grant_columns.sql"),
                     privilege=sql.SQL(privilege),
@@ -104,6 +105,12 @@ class GrantProvider(SqlObjectProvider[GrantInputs]):
                     **names,
                 )
             )
+        return statements
+
+    def apply(self, cur: psycopg.Cursor, inputs: GrantInputs) -> None:
+        self._revoke_all(cur, inputs)
+        for statement in self.script(inputs)[1:]:
+            cur.execute(statement)
 
     def drop(self, cur: psycopg.Cursor, inputs: GrantInputs) -> None:
         if self.inspect(cur, inputs) is not None:
@@ -111,5 +118,4 @@ class GrantProvider(SqlObjectProvider[GrantInputs]):
 
 
 class Grant(SqlObject, **sql_resource_type("Grant")):
-    def __init__(self, name: str, inputs: GrantInputs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__(GrantProvider(), name, inputs, opts)
+    provider_type = GrantProvider

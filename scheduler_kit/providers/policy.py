@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import psycopg
-import pulumi
 from psycopg import sql
 
 from ..db import fetch_one_dict, literal, render, sql_text
@@ -57,9 +56,9 @@ class PolicyProvider(SqlObjectProvider[PolicyInputs]):
     def inspect(self, cur: psycopg.Cursor, inputs: PolicyInputs) -> Optional[dict[str, Any]]:
         return fetch_one_dict(cur, sql_text("policy/inspect.sql"), {"table": inputs.table, "name": inputs.name})
 
-    def apply(self, cur: psycopg.Cursor, inputs: PolicyInputs) -> None:
+    def script(self, inputs: PolicyInputs) -> list[str]:
         names = dict(name=sql.Identifier(inputs.name), table=inputs.table)
-        cur.execute(render(sql_text("policy/drop.sql"), **names))
+        statements = [render(sql_text("policy/drop.sql"), **names)]
         # Expressions are SQL by design (they come from policies/, reviewed like code); names are quoted.
         statement = render(
             sql_text("policy/create.sql"),
@@ -70,9 +69,10 @@ class PolicyProvider(SqlObjectProvider[PolicyInputs]):
             using=sql.SQL(f" USING ({inputs.using})" if inputs.using else ""),
             with_check=sql.SQL(f" WITH CHECK ({inputs.with_check})" if inputs.with_check else ""),
         )
-        cur.execute(statement)
+        statements.append(statement)
         if inputs.comment:
-            cur.execute(render(sql_text("policy/comment.sql"), **names, comment=literal(inputs.comment)))
+            statements.append(render(sql_text("policy/comment.sql"), **names, comment=literal(inputs.comment)))
+        return statements
 
     def drop(self, cur: psycopg.Cursor, inputs: PolicyInputs) -> None:
         if table_exists(cur, inputs.table):
@@ -80,5 +80,4 @@ class PolicyProvider(SqlObjectProvider[PolicyInputs]):
 
 
 class Policy(SqlObject, **sql_resource_type("Policy")):
-    def __init__(self, name: str, inputs: PolicyInputs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__(PolicyProvider(), name, inputs, opts)
+    provider_type = PolicyProvider

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import psycopg
-import pulumi
-from psycopg import errors, sql
+from psycopg import sql
 
-from ..db import fetch_one_dict, render, sql_text
+from ..db import fetch_one_dict, literal, render, sql_text
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
 
 
@@ -41,17 +40,7 @@ class RoleProvider(SqlObjectProvider[RoleInputs]):
     def inspect(self, cur: psycopg.Cursor, inputs: RoleInputs) -> Optional[dict[str, Any]]:
         return fetch_one_dict(cur, sql_text("role/inspect.sql"), {"name": inputs.name})
 
-    def apply(self, cur: psycopg.Cursor, inputs: RoleInputs) -> None:
-        if self.inspect(cur, inputs) is None:
-            try:
-                with cur.connection.transaction():
-                    cur.execute(render(sql_text("role/create.sql"), name=inputs.name))
-                if inputs.created is None:
-                    inputs.created = True
-            except errors.DuplicateObject:
-                pass  # created concurrently by another deploy on the same cluster: adopt it
-        if inputs.created is None:
-            inputs.created = False
+    def script(self, inputs: RoleInputs) -> list[str]:
         attributes = sql.SQL(" ").join(
             [
                 sql.SQL("NOLOGIN"),
@@ -59,7 +48,15 @@ class RoleProvider(SqlObjectProvider[RoleInputs]):
                 sql.SQL("INHERIT" if inputs.inherit else "NOINHERIT"),
             ]
         )
-        cur.execute(render(sql_text("role/alter.sql"), name=inputs.name, attributes=attributes))
+        return [
+            render(sql_text("role/create_if_missing.sql"), name=inputs.name, role_name=literal(inputs.name)),
+            render(sql_text("role/alter.sql"), name=inputs.name, attributes=attributes),
+        ]
+
+    def apply(self, cur: psycopg.Cursor, inputs: RoleInputs) -> None:
+        if inputs.created is None:
+            inputs.created = self.inspect(cur, inputs) is None
+        super().apply(cur, inputs)
 
     def drop(self, cur: psycopg.Cursor, inputs: RoleInputs) -> None:
         if not inputs.created:
@@ -69,5 +66,4 @@ class RoleProvider(SqlObjectProvider[RoleInputs]):
 
 
 class Role(SqlObject, **sql_resource_type("Role")):
-    def __init__(self, name: str, inputs: RoleInputs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__(RoleProvider(), name, inputs, opts)
+    provider_type = RoleProvider

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import psycopg
-import pulumi
 from psycopg import sql
 
 from ..db import fetch_one_dict, render, sql_text
@@ -33,14 +32,13 @@ class RowSecurityProvider(SqlObjectProvider[RowSecurityInputs]):
     def inspect(self, cur: psycopg.Cursor, inputs: RowSecurityInputs) -> Optional[dict[str, Any]]:
         return fetch_one_dict(cur, sql_text("rls/inspect.sql"), {"table": inputs.table})
 
-    def apply(self, cur: psycopg.Cursor, inputs: RowSecurityInputs) -> None:
+    def script(self, inputs: RowSecurityInputs) -> list[str]:
         force = sql.SQL("FORCE" if inputs.force else "NO FORCE")
-        cur.execute(render(sql_text("rls/enable.sql"), table=inputs.table, force=force))
+        return [render(sql_text("rls/enable.sql"), table=inputs.table, force=force)]
 
     def drop(self, cur: psycopg.Cursor, inputs: RowSecurityInputs) -> None:
         pass
 
 
 class RowSecurity(SqlObject, **sql_resource_type("RowSecurity")):
-    def __init__(self, name: str, inputs: RowSecurityInputs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__(RowSecurityProvider(), name, inputs, opts)
+    provider_type = RowSecurityProvider

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import psycopg
-import pulumi
 
 from ..db import fetch_one_dict, render, sql_text
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
@@ -30,10 +29,13 @@ class SchemaProvider(SqlObjectProvider[SchemaInputs]):
     def inspect(self, cur: psycopg.Cursor, inputs: SchemaInputs) -> Optional[dict[str, Any]]:
         return fetch_one_dict(cur, sql_text("schema/inspect.sql"), {"name": inputs.name})
 
+    def script(self, inputs: SchemaInputs) -> list[str]:
+        return [render(sql_text("schema/create.sql"), name=inputs.name)]
+
     def apply(self, cur: psycopg.Cursor, inputs: SchemaInputs) -> None:
         if inputs.created is None:
             inputs.created = self.inspect(cur, inputs) is None
-        cur.execute(render(sql_text("schema/create.sql"), name=inputs.name))
+        super().apply(cur, inputs)
 
     def drop(self, cur: psycopg.Cursor, inputs: SchemaInputs) -> None:
         if inputs.created:
@@ -41,5 +43,4 @@ class SchemaProvider(SqlObjectProvider[SchemaInputs]):
 
 
 class Schema(SqlObject, **sql_resource_type("Schema")):
-    def __init__(self, name: str, inputs: SchemaInputs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__(SchemaProvider(), name, inputs, opts)
+    provider_type = SchemaProvider

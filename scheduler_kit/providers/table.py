@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import psycopg
-import pulumi
 
 from ..db import fetch_one_dict, render, sql_text
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
@@ -34,8 +33,8 @@ class TableProvider(SqlObjectProvider[TableInputs]):
     def inspect(self, cur: psycopg.Cursor, inputs: TableInputs) -> Optional[dict[str, Any]]:
         return fetch_one_dict(cur, sql_text("table/inspect.sql"), {"name": inputs.name})
 
-    def apply(self, cur: psycopg.Cursor, inputs: TableInputs) -> None:
-        cur.execute(inputs.definition)
+    def script(self, inputs: TableInputs) -> list[str]:
+        return [inputs.definition]
 
     def drop(self, cur: psycopg.Cursor, inputs: TableInputs) -> None:
         if inputs.drop_on_delete:
@@ -43,5 +42,4 @@ class TableProvider(SqlObjectProvider[TableInputs]):
 
 
 class Table(SqlObject, **sql_resource_type("Table")):
-    def __init__(self, name: str, inputs: TableInputs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__(TableProvider(), name, inputs, opts)
+    provider_type = TableProvider

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import psycopg
-import pulumi
 
 from ..db import fetch_one_dict, render, sql_text
 from .base import SqlObject, SqlObjectProvider, sql_resource_type, table_exists
@@ -30,9 +29,8 @@ class TriggerProvider(SqlObjectProvider[TriggerInputs]):
     def inspect(self, cur: psycopg.Cursor, inputs: TriggerInputs) -> Optional[dict[str, Any]]:
         return fetch_one_dict(cur, sql_text("trigger/inspect.sql"), {"table": inputs.table, "name": inputs.name})
 
-    def apply(self, cur: psycopg.Cursor, inputs: TriggerInputs) -> None:
-        cur.execute(render(sql_text("trigger/drop.sql"), name=inputs.name, table=inputs.table))
-        cur.execute(inputs.definition)
+    def script(self, inputs: TriggerInputs) -> list[str]:
+        return [render(sql_text("trigger/drop.sql"), name=inputs.name, table=inputs.table), inputs.definition]
 
     def drop(self, cur: psycopg.Cursor, inputs: TriggerInputs) -> None:
         if table_exists(cur, inputs.table):
@@ -40,5 +38,4 @@ class TriggerProvider(SqlObjectProvider[TriggerInputs]):
 
 
 class Trigger(SqlObject, **sql_resource_type("Trigger")):
-    def __init__(self, name: str, inputs: TriggerInputs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__(TriggerProvider(), name, inputs, opts)
+    provider_type = TriggerProvider

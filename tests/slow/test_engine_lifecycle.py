@@ -43,7 +43,7 @@ def test_up_then_no_changes_then_destroy(cluster):
         assert {"job_schedules", "scheduled_jobs", "users"} <= created["tables"]
         assert created["policies"] == EXPECTED_POLICIES
         assert {"get_job_execution_history", "get_job_execution_stats", "update_job_schedule_stats",
-                "jwt", "is_admin", "is_valid_cron"} <= created["functions"]
+                "jwt", "is_admin"} <= created["functions"]
 
         preview = stack.preview(expect_no_changes=True)
         changes = {op: n for op, n in preview.change_summary.items() if op != "same"}

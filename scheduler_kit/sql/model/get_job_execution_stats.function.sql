@@ -1,5 +1,5 @@
 -- Execution statistics per job from the history itself (optionally one job, optionally since a time).
--- SECURITY INVOKER, so RLS applies: callers who may not read history get no rows.
+-- SECURITY INVOKER, so RLS applies: callers who may not read history get no rows. PL/pgSQL, for a cached plan.
 CREATE OR REPLACE FUNCTION public.get_job_execution_stats(
   p_job_name text DEFAULT NULL,
   p_since timestamptz DEFAULT NULL
@@ -16,11 +16,13 @@ RETURNS TABLE (
   max_duration_ms integer,
   last_started_at timestamptz
 )
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY INVOKER
 SET search_path = ''
 AS $$
+BEGIN
+  RETURN QUERY
   SELECT j.job_name,
          count(*),
          count(*) FILTER (WHERE j.status = 'completed'),
@@ -36,5 +38,6 @@ AS $$
    WHERE (p_job_name IS NULL OR j.job_name = p_job_name)
      AND (p_since IS NULL OR j.started_at >= p_since)
    GROUP BY j.job_name
-   ORDER BY j.job_name
+   ORDER BY j.job_name;
+END
 $$;
