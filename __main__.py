@@ -1,27 +1,31 @@
-"""Wiring only: read the stack settings, create the components, export what a reader wants to see."""
+"""Wiring only: read the stack settings and jobs.yaml, create the components, export what a reader wants to see."""
 
 import pulumi
 
+from scheduler_kit.components.jobs import ScheduledJobs
 from scheduler_kit.components.scheduler import SchedulerDatabase
 from scheduler_kit.components.supabase_base import SupabaseBase
 from scheduler_kit.config import ConfigError, load_stack_settings
+from scheduler_kit.jobs_file import JobsFileError, load_jobs
 from scheduler_kit.policies import PolicyFileError
 
+# Everything is read and validated before the first resource is registered: bad input changes nothing.
 try:
     settings = load_stack_settings()
-except ConfigError as error:
+    jobs = load_jobs(settings.jobs_file)
+except (ConfigError, JobsFileError) as error:
     raise pulumi.RunError(str(error)) from None
-
-base_ready = []
-if settings.creates_supabase_base:
-    base = SupabaseBase("supabase-base", settings)
-    base_ready = base.ready
 
 try:
-    scheduler = SchedulerDatabase("scheduler", settings, depends_on=base_ready)
+    base = SupabaseBase("supabase-base", settings) if settings.creates_supabase_base else None
+    scheduler = SchedulerDatabase("scheduler", settings, depends_on=base.ready if base else [])
 except PolicyFileError as error:
     raise pulumi.RunError(str(error)) from None
+
+job_resources = ScheduledJobs("jobs", jobs, depends_on=[scheduler.resources["table-job_schedules"]])
 
 pulumi.export("database", settings.connection.redacted())
 pulumi.export("target", settings.target)
 pulumi.export("history_protected", settings.protect_history)
+# What the PR summary compares jobs.yaml against.
+pulumi.export("jobs", {job.name: job.as_dict() for job in jobs})

@@ -23,6 +23,10 @@ CREATE TABLE IF NOT EXISTS public.job_schedules (
 -- Room on each page so the trigger's statistics updates stay HOT (no index covers a statistics column).
 ALTER TABLE public.job_schedules SET (fillfactor = 70);
 
+-- Set when a job leaves jobs.yaml: the row (and its statistics) stays, disabled, so no data is lost; a job added
+-- back under the same name clears it and continues its statistics. (Not in the seed; added by the kit.)
+ALTER TABLE public.job_schedules ADD COLUMN IF NOT EXISTS retired_at timestamptz;
+
 CREATE UNIQUE INDEX IF NOT EXISTS job_schedules_job_name_key ON public.job_schedules (job_name);
 
 ALTER TABLE public.job_schedules
@@ -48,6 +52,8 @@ ALTER TABLE public.job_schedules
   DROP CONSTRAINT IF EXISTS job_schedules_last_run_status_check,
   ADD CONSTRAINT job_schedules_last_run_status_check
     CHECK (last_run_status IS NULL OR last_run_status IN ('completed', 'failed')),
+  DROP CONSTRAINT IF EXISTS job_schedules_retired_is_disabled,
+  ADD CONSTRAINT job_schedules_retired_is_disabled CHECK (retired_at IS NULL OR NOT enabled),
   DROP CONSTRAINT IF EXISTS job_schedules_last_run_duration_non_negative,
   ADD CONSTRAINT job_schedules_last_run_duration_non_negative
     CHECK (last_run_duration_ms IS NULL OR last_run_duration_ms >= 0);
