@@ -6,7 +6,7 @@ ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
 .PHONY: bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
-        bench sql validate clean
+        bench sql validate jobs-summary clean
 
 bootstrap:            ## build or reuse the Pulumi toolchain and the virtualenv
 	@toolchain/bootstrap.sh
@@ -48,6 +48,13 @@ test-slow: bootstrap
 
 bench: bootstrap      ## benchmarks: ratios measured side by side in one run (see README)
 	@$(ENV) .venv/bin/python -m bench.scheduler_bench
+
+JOBS ?= jobs.yaml
+validate: bootstrap   ## check jobs.yaml: problems with file:line:column, or each schedule in words and its next runs
+	@.venv/bin/python -m scheduler_kit.jobs_cli validate $(JOBS)
+
+jobs-summary: bootstrap   ## Markdown summary of what jobs.yaml changes against the deployed stack (for PRs)
+	@$(ENV) .venv/bin/python -m scheduler_kit.jobs_cli summary $(JOBS) --stack $(STACK)
 
 TARGET ?= postgres
 sql: bootstrap        ## write the whole model as one SQL migration: build/scheduler-$(TARGET).sql
