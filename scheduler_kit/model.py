@@ -42,6 +42,7 @@ FUNCTION_GRANTS: dict[str, dict[str, list[str]]] = {
     "scheduler_private.is_admin()": {"PUBLIC": [], "authenticated": ["EXECUTE"], "service_role": ["EXECUTE"]},
     "public.update_job_schedule_stats()": {"PUBLIC": []},
     "scheduler_private.touch_updated_at()": {"PUBLIC": []},
+    "scheduler_private.refuse_reopening()": {"PUBLIC": []},
 }
 
 
@@ -121,6 +122,9 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
                 TableInputs(name="public.scheduled_jobs", definition=sql_text("model/scheduled_jobs.table.sql"),
                             drop_on_delete=drop), (), protect),
         _function("public.update_job_schedule_stats()", "update_job_schedule_stats", tables),
+        _function("scheduler_private.refuse_reopening()", "refuse_reopening", ("schema-scheduler_private",)),
+        _trigger("trigger_scheduled_jobs_finished_is_final", "public.scheduled_jobs",
+                 ("function-scheduler_private.refuse_reopening", "table-scheduled_jobs")),
         _trigger("trigger_update_job_stats", "public.scheduled_jobs",
                  ("function-public.update_job_schedule_stats", "table-scheduled_jobs")),
         _trigger("trigger_job_schedules_updated_at", "public.job_schedules",

@@ -70,7 +70,8 @@ def gateway(tokens) -> Gateway:
 
 
 def pytest_collection_modifyitems(config, items):
-    # Everything under tests/slow/ is slow; the marker lets `make test-fast` and `make test-slow` split the suite.
+    # Everything under tests/slow/ and tests/policy/ is slow; the marker lets `make test-fast` and
+    # `make test-slow` split the suite.
     for item in items:
-        if "/tests/slow/" in str(item.fspath):
+        if "/tests/slow/" in str(item.fspath) or "/tests/policy/" in str(item.fspath):
             item.add_marker(pytest.mark.slow)

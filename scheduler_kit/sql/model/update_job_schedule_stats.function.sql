@@ -6,7 +6,8 @@
 --   * sets last_run_* only from an execution at least as recent (by completed_at) as the one they describe, so an
 --     older execution finishing late never moves last_run_at backwards; a correction to the latest execution
 --     recomputes them from history;
---   * refuses to take a finished execution back to running, or to move it to another job.
+-- (Taking a finished execution back to running, or to another job, is refused before this runs: see
+-- trigger_scheduled_jobs_finished_is_final.)
 -- Deleting history (retention clean-up) leaves the lifetime counters alone.
 -- SECURITY DEFINER: the statistics are written whatever the writer's column privileges; names are qualified and
 -- search_path is empty. The single UPDATE touches no indexed column, so it is a HOT update on job_schedules.
@@ -18,16 +19,6 @@ SET search_path = ''
 AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND OLD.status IN ('completed', 'failed') THEN
-    IF NEW.status NOT IN ('completed', 'failed') THEN
-      RAISE EXCEPTION 'execution % of job % has already finished (%); it cannot go back to %',
-        NEW.id, NEW.job_name, OLD.status, NEW.status
-        USING ERRCODE = 'check_violation', HINT = 'Correct a finished execution to completed or failed only.';
-    END IF;
-    IF NEW.job_name IS DISTINCT FROM OLD.job_name THEN
-      RAISE EXCEPTION 'execution % has finished; its job_name cannot change from % to %',
-        NEW.id, OLD.job_name, NEW.job_name
-        USING ERRCODE = 'check_violation';
-    END IF;
     IF NEW.status = OLD.status
        AND NEW.completed_at IS NOT DISTINCT FROM OLD.completed_at
        AND NEW.duration_ms IS NOT DISTINCT FROM OLD.duration_ms THEN

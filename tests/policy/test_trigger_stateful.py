@@ -1,0 +1,167 @@
+"""The statistics trigger as a state machine beside a small model: executions started, finished completed or failed
+(in any order), inserted already finished, written again after finishing, corrected, cleaned up, and refused when
+taken back to running. Invariants: every counter and last_run_* equal the model's. All inside one transaction that
+is rolled back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from tests.support.actors import attempt
+
+JOBS = ("trig-a", "trig-b")
+ENV: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def environment(policy_dsn, gateway, tokens):
+    ENV.update(dsn=policy_dsn, gateway=gateway, tokens=tokens)
+    yield
+    ENV.clear()
+
+
+@dataclass
+class Execution:
+    id: str
+    job: str
+    status: str
+    started: datetime
+    completed: Optional[datetime] = None
+    duration: Optional[int] = None
+    exists: bool = True
+
+
+class StatisticsTrigger(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.conn = psycopg.connect(ENV["dsn"])
+        self.conn.execute("BEGIN")
+        for job in JOBS:
+            self.conn.execute("INSERT INTO public.job_schedules (job_name, cron_expression, service, endpoint)"
+                              " VALUES (%s, '* * * * *', 'svc', '/x')", (job,))
+        self.service = ENV["tokens"].service()
+        self.executions: list[Execution] = []
+        self.counted: dict[str, str] = {}  # execution id -> the final status it counts as (deleted ones included)
+        self.last: dict[str, Optional[tuple]] = {job: None for job in JOBS}  # (completed, status, duration)
+        self.tick = 0
+
+    def teardown(self):
+        self.conn.rollback()
+        self.conn.close()
+
+    def _time(self) -> datetime:
+        self.tick += 1
+        return datetime(2026, 3, 1, tzinfo=timezone.utc) + timedelta(seconds=10 * self.tick, microseconds=self.tick)
+
+    def _sql(self, statement, params=()):
+        out = attempt(self.conn, ENV["gateway"], self.service, statement, params)
+        return out
+
+    def _count_first_finish(self, e: Execution):
+        self.counted[e.id] = e.status
+        last = self.last[e.job]
+        if last is None or e.completed >= last[0]:
+            self.last[e.job] = (e.completed, e.status, e.duration)
+
+    def _recompute_last(self, job):
+        finished = [e for e in self.executions if e.exists and e.job == job and e.status != "running"]
+        latest = max(finished, key=lambda e: e.completed, default=None)
+        self.last[job] = (latest.completed, latest.status, latest.duration) if latest else None
+
+    running = lambda self: [e for e in self.executions if e.exists and e.status == "running"]  # noqa: E731
+    finished = lambda self: [e for e in self.executions if e.exists and e.status != "running"]  # noqa: E731
+
+    @rule(job=st.sampled_from(JOBS))
+    def start(self, job):
+        started = self._time()
+        out = self._sql("INSERT INTO public.scheduled_jobs (job_name, started_at) VALUES (%s, %s) RETURNING id",
+                        (job, started))
+        assert out.ok, out.message
+        self.executions.append(Execution(str(out.rows[0][0]), job, "running", started))
+
+    @rule(job=st.sampled_from(JOBS), status=st.sampled_from(["completed", "failed"]), seconds=st.integers(0, 500))
+    def insert_finished(self, job, status, seconds):
+        started = self._time()
+        completed = started + timedelta(seconds=seconds)
+        out = self._sql("INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at, duration_ms)"
+                        " VALUES (%s, %s, %s, %s, %s) RETURNING id", (job, status, started, completed, seconds * 1000))
+        assert out.ok, out.message
+        e = Execution(str(out.rows[0][0]), job, status, started, completed, seconds * 1000)
+        self.executions.append(e)
+        self._count_first_finish(e)
+
+    @precondition(lambda self: self.running())
+    @rule(data=st.data(), status=st.sampled_from(["completed", "failed"]), seconds=st.integers(0, 500))
+    def finish(self, data, status, seconds):
+        """Any running execution may finish next: out of order as often as in order."""
+        e = data.draw(st.sampled_from(self.running()))
+        e.status, e.completed, e.duration = status, e.started + timedelta(seconds=seconds), seconds * 1000
+        out = self._sql("UPDATE public.scheduled_jobs SET status = %s, completed_at = %s, duration_ms = %s WHERE id = %s",
+                        (status, e.completed, e.duration, e.id))
+        assert out.ok and out.rowcount == 1, out.message
+        self._count_first_finish(e)
+
+    @precondition(lambda self: self.finished())
+    @rule(data=st.data(), write=st.sampled_from(["metadata", "error", "same status", "items"]))
+    def write_again(self, data, write):
+        e = data.draw(st.sampled_from(self.finished()))
+        statement = {
+            "metadata": "UPDATE public.scheduled_jobs SET metadata = '{\"note\": 1}' WHERE id = %s",
+            "error": "UPDATE public.scheduled_jobs SET error_message = 'late detail' WHERE id = %s",
+            "same status": f"UPDATE public.scheduled_jobs SET status = '{e.status}' WHERE id = %s",
+            "items": "UPDATE public.scheduled_jobs SET items_processed = 7 WHERE id = %s",
+        }[write]
+        out = self._sql(statement, (e.id,))
+        assert out.ok and out.rowcount == 1, out.message
+
+    @precondition(lambda self: self.finished())
+    @rule(data=st.data())
+    def correct(self, data):
+        e = data.draw(st.sampled_from(self.finished()))
+        old_completed = e.completed
+        e.status = "failed" if e.status == "completed" else "completed"
+        out = self._sql("UPDATE public.scheduled_jobs SET status = %s WHERE id = %s", (e.status, e.id))
+        assert out.ok and out.rowcount == 1, out.message
+        self.counted[e.id] = e.status
+        last = self.last[e.job]
+        if last is not None and last[0] <= old_completed:
+            self._recompute_last(e.job)
+
+    @precondition(lambda self: self.finished())
+    @rule(data=st.data())
+    def clean_up(self, data):
+        e = data.draw(st.sampled_from(self.finished()))
+        out = self._sql("DELETE FROM public.scheduled_jobs WHERE id = %s", (e.id,))
+        assert out.ok and out.rowcount == 1, out.message
+        e.exists = False  # lifetime counters and last_run_* keep it
+
+    @precondition(lambda self: self.finished())
+    @rule(data=st.data())
+    def reopening_is_refused(self, data):
+        e = data.draw(st.sampled_from(self.finished()))
+        out = self._sql("UPDATE public.scheduled_jobs SET status = 'running', completed_at = NULL WHERE id = %s", (e.id,))
+        assert not out.ok and out.sqlstate == "23514", out
+
+    @invariant()
+    def statistics_match_the_model(self):
+        rows = {r[0]: r[1:] for r in self.conn.execute(
+            "SELECT job_name, total_runs, successful_runs, failed_runs, last_run_at, last_run_status,"
+            " last_run_duration_ms FROM public.job_schedules WHERE job_name = ANY(%s)", (list(JOBS),))}
+        for job in JOBS:
+            mine = [status for eid, status in self.counted.items()
+                    if next(e for e in self.executions if e.id == eid).job == job]
+            expected = (len(mine), mine.count("completed"), mine.count("failed"), *(self.last[job] or (None, None, None)))
+            assert rows[job] == expected, job
+
+
+StatisticsTrigger.TestCase.settings = settings(
+    StatisticsTrigger.TestCase.settings, stateful_step_count=25,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+TestStatisticsTrigger = StatisticsTrigger.TestCase
