@@ -6,7 +6,7 @@ ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
 .PHONY: bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
-        bench sql validate jobs-summary clean
+        bench sql validate jobs-summary test-policies mutants clean
 
 bootstrap:            ## build or reuse the Pulumi toolchain and the virtualenv
 	@toolchain/bootstrap.sh
@@ -59,6 +59,12 @@ jobs-summary: bootstrap   ## Markdown summary of what jobs.yaml changes against 
 TARGET ?= postgres
 sql: bootstrap        ## write the whole model as one SQL migration: build/scheduler-$(TARGET).sql
 	@.venv/bin/python -m scheduler_kit.export_sql --target $(TARGET) -o build/scheduler-$(TARGET).sql
+
+test-policies: bootstrap   ## the policy tests alone; POLICY_TEST_DSN=... audits an already deployed database
+	@$(ENV) $(PYTEST) tests/policy
+
+mutants: bootstrap    ## deliberate weakenings of the model, each must be caught by the policy tests
+	@$(ENV) .venv/bin/python -m tests.mutants.run
 
 clean:
 	rm -rf .pytest_cache .hypothesis build

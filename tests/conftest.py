@@ -2,8 +2,8 @@
 
 Fast tests (no marker) need nothing but Python. Tests marked `slow` use a real PostgreSQL server (the kit's own
 cluster, started on demand) and, where they say so, the real Pulumi engine through the Automation API.
-Profiles: `default` for a developer's run, `ci` (more examples, derandomized) and `debug` (verbose, few examples);
-choose one with HYPOTHESIS_PROFILE.
+Profiles: `default` for a developer's run, `ci` (more examples, derandomized), `debug` (verbose, few examples) and
+`mutants` (for `make mutants`); choose one with HYPOTHESIS_PROFILE (CI=true selects `ci`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("debug", max_examples=10, deadline=None, verbosity=Verbosity.verbose)
+# `make mutants` runs the policy tests once per mutant: fewer random examples, the exhaustive matrix in full.
+settings.register_profile("mutants", max_examples=30, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 
 

@@ -66,13 +66,18 @@ BAD_TOKENS: dict[str, Callable[[TokenFactory], str]] = {
 }
 
 
-def token_for(actor: str, tokens: TokenFactory, bad: str = "expired") -> Optional[str]:
+# Variants of an actor that must all behave the same.
+VARIANTS = {"bad_token": sorted(BAD_TOKENS), "no_sub": ["missing", "empty"]}
+
+
+def token_for(actor: str, tokens: TokenFactory, variant: str = "") -> Optional[str]:
+    bad = variant if actor == "bad_token" and variant else "expired"
     return {
         "service": lambda: tokens.service(),
         "admin": lambda: tokens.user(ADMIN_SUB),
         "regular": lambda: tokens.user(REGULAR_SUB),
         "unknown_sub": lambda: tokens.user("matrix_deleted_user"),
-        "no_sub": lambda: tokens.user(None),
+        "no_sub": lambda: tokens.user("" if variant == "empty" else None),
         "anon": lambda: None,
         "bad_token": lambda: BAD_TOKENS[bad](tokens),
     }[actor]()

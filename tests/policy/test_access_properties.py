@@ -11,7 +11,7 @@ from datetime import timedelta, timezone
 from hypothesis import HealthCheck, given, settings, strategies as st
 from psycopg.types.json import Jsonb
 
-from tests.policy.harness import BAD_TOKENS, INVALID, JOB, load_matrix, run, statement, token_for
+from tests.policy.harness import BAD_TOKENS, INVALID, JOB, VARIANTS, load_matrix, run, statement, token_for
 
 CELLS = load_matrix()
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default")
@@ -52,7 +52,8 @@ def test_random_access_cases_follow_the_matrix(seeded, gateway, tokens, cell, ba
                 (job_name, status, status, ms))
         value = data.draw(COLUMN_VALUES.get(cell.column, text)) if cell.column else None
         sql, params = statement(cell, value, use_value=cell.column is not None)
-        outcome = run(seeded, gateway, token_for(cell.actor, tokens, bad), sql, params)
+        variant = bad if cell.actor == "bad_token" else data.draw(st.sampled_from(VARIANTS.get(cell.actor, [""])))
+        outcome = run(seeded, gateway, token_for(cell.actor, tokens, variant), sql, params)
     # A value the table's constraints refuse is fine only where the write itself was allowed.
     assert outcome == cell.expected or (outcome == INVALID and cell.expected == "rows"), \
         f"{cell.label} with {value!r}: expected {cell.expected}, got {outcome}"
