@@ -48,6 +48,8 @@ test-slow: bootstrap
 
 bench: bootstrap      ## benchmarks: ratios measured side by side in one run (see README)
 	@$(ENV) .venv/bin/python -m bench.scheduler_bench
+	@$(ENV) .venv/bin/python -m bench.jobs_bench
+	@$(ENV) .venv/bin/python -m bench.access_bench
 
 JOBS ?= jobs.yaml
 validate: bootstrap   ## check jobs.yaml: problems with file:line:column, or each schedule in words and its next runs

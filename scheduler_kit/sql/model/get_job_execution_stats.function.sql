@@ -20,6 +20,8 @@ LANGUAGE plpgsql
 STABLE
 SECURITY INVOKER
 SET search_path = ''
+-- One generic plan per session: a custom plan per call would re-plan the RLS-expanded query every time.
+SET plan_cache_mode = 'force_generic_plan'
 AS $$
 BEGIN
   RETURN QUERY
