@@ -8,23 +8,13 @@ import time
 from typing import Callable, Iterator
 
 from tests.support.cluster import Cluster
-from tests.support.deploy import stack_for
+from tests.support.deploy import deployed_database
 
 
 @contextlib.contextmanager
-def deployed_database(extra_config: dict[str, str] | None = None) -> Iterator:
-    cluster = Cluster.start()
-    database = cluster.create_database("schedkit_bench")
-    stack = stack_for(cluster, database, extra_config)
-    try:
-        stack.up()
+def bench_database(extra_config: dict[str, str] | None = None) -> Iterator:
+    with deployed_database(Cluster.start(), "schedkit_bench", extra_config) as stack:
         yield stack
-    finally:
-        try:
-            stack.destroy()
-            stack.remove()
-        finally:
-            cluster.drop_database(database)
 
 
 def side_by_side(measures: dict[str, Callable[[], float]], repetitions: int) -> dict[str, float]:

@@ -17,7 +17,7 @@ import psycopg
 from scheduler_kit.gateway import Gateway
 from tests.support.tokens import TokenFactory
 
-from .common import deployed_database, side_by_side, timed, verdict
+from .common import bench_database, side_by_side, timed, verdict
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 JOBS = 20
@@ -45,23 +45,13 @@ INSERT INTO public.users (clerk_user_id, role) VALUES ('user_admin', 'admin');
 """
 
 
-def run_query(conn, gateway, token, query, params=()):
-    """Seconds for the query as the token's actor. It runs once untimed first, so that neither side of a pair pays
-    for pages the measure before it pushed out of the cache."""
+def run_query(conn, gateway, token, query, params=(), seed_design=False):
+    """Seconds for the query as the token's actor (on the seed's policies when asked, in a rolled-back transaction).
+    It runs once untimed first, so that neither side of a pair pays for pages the measure before it pushed out of
+    the cache."""
     with conn.transaction(force_rollback=True):
-        with conn.cursor() as cur:
-            gateway.assume(cur, token)
-            cur.execute(query, params)
-            cur.fetchall()
-            start = time.perf_counter()
-            cur.execute(query, params)
-            cur.fetchall()
-            return time.perf_counter() - start
-
-
-def run_query_on_seed(conn, gateway, token, query, params=()):
-    with conn.transaction(force_rollback=True):
-        conn.execute(SEED_OVERLAY)
+        if seed_design:
+            conn.execute(SEED_OVERLAY)
         with conn.cursor() as cur:
             gateway.assume(cur, token)
             cur.execute(query, params)
@@ -124,7 +114,7 @@ def main() -> None:
     gateway = Gateway(tokens.gateway_config())
     admin, service = tokens.user("user_admin"), tokens.service()
     print(f"scheduler bench: {ROWS:,} history rows over {JOBS} jobs, medians of {REPETITIONS} interleaved repetitions")
-    with deployed_database() as stack:
+    with bench_database() as stack:
         with psycopg.connect(stack.dsn, autocommit=True) as conn:
             # Several statements with parameters: bound on the client side.
             load = timed(lambda: psycopg.ClientCursor(conn).execute(LOAD, {"jobs": JOBS, "rows": ROWS}))
@@ -150,7 +140,7 @@ def main() -> None:
             }, REPETITIONS)
             # The seed's policies, in their own phase: their DDL (rolled back) would disturb the cached plans above.
             medians.update(side_by_side({
-                "seed admin count": lambda: run_query_on_seed(as_seed_admin, gateway, admin, count),
+                "seed admin count": lambda: run_query(as_seed_admin, gateway, admin, count, seed_design=True),
                 "service count (again)": lambda: run_query(as_service, gateway, service, count),
             }, REPETITIONS))
         for name, seconds in medians.items():

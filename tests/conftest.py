@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Verbosity, settings
 
 from scheduler_kit.gateway import Gateway
 from tests.support.cluster import Cluster
-from tests.support.deploy import stack_for
+from tests.support.deploy import deployed_database
 from tests.support.tokens import TokenFactory
 
 settings.register_profile("default", max_examples=100, deadline=None)
@@ -43,17 +43,8 @@ def cluster() -> Cluster:
 @pytest.fixture(scope="session")
 def deployed(cluster):
     """One database with the kit deployed by the real engine, shared by tests that roll their changes back."""
-    database = cluster.create_database()
-    stack = stack_for(cluster, database)
-    try:
-        stack.up()
+    with deployed_database(cluster) as stack:
         yield stack
-    finally:
-        try:
-            stack.destroy()
-            stack.remove()
-        finally:
-            cluster.drop_database(database)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pulumi
 
 from .. import TYPE_PREFIX
 from ..jobs_file import JobDefinition
-from ..providers.job import Job, JobInputs
+from ..providers.job import Job
 
 
 class ScheduledJobs(pulumi.ComponentResource):
@@ -16,7 +16,7 @@ class ScheduledJobs(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(f"{TYPE_PREFIX}:index:ScheduledJobs", name, None, opts)
         self.jobs = {
-            job.name: Job(f"job-{job.name}", JobInputs.from_definition(job),
+            job.name: Job(f"job-{job.name}", job,
                           pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)))
             for job in jobs
         }

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any, Optional
 
 import psycopg
@@ -26,20 +26,8 @@ from pulumi.dynamic import UpdateResult
 ADMIN_FIELDS = ("cron_expression", "enabled")
 
 
-@dataclass
-class JobInputs:
-    name: str
-    cron: str
-    service: str
-    endpoint: str
-    display_name: Optional[str] = None
-    description: Optional[str] = None
-    enabled: bool = True
-    config: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_definition(cls, job: JobDefinition) -> "JobInputs":
-        return cls(**job.as_dict())
+# The provider's inputs are a job exactly as jobs.yaml defines it.
+JobInputs = JobDefinition
 
 
 class JobProvider(SqlObjectProvider[JobInputs]):

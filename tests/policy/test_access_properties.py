@@ -5,8 +5,7 @@ cases. Each case is rolled back."""
 from __future__ import annotations
 
 import os
-import uuid
-from datetime import timedelta, timezone
+from datetime import timezone
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 from psycopg.types.json import Jsonb

@@ -3,8 +3,6 @@ denied ones (an admin who can no longer read history or disable a job fails here
 
 from __future__ import annotations
 
-import pytest
-
 from tests.policy.harness import VARIANTS, load_matrix, run, statement, token_for
 
 CELLS = load_matrix()

@@ -4,7 +4,6 @@ and destroy removes what up created."""
 from __future__ import annotations
 
 import psycopg
-import pytest
 
 from tests.support.deploy import stack_for
 

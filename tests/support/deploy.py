@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from typing import Iterator
 
 from pulumi import automation as auto
 
@@ -50,3 +52,20 @@ def stack_for(cluster: Cluster, database: str, extra_config: dict[str, str] | No
         config[f"scheduler-kit:{key}"] = auto.ConfigValue(value)
     stack.set_all_config(config)
     return DeployedStack(stack=stack, database=database, dsn=cluster.dsn_for(database))
+
+
+@contextlib.contextmanager
+def deployed_database(cluster: Cluster, prefix: str = "schedkit_test",
+                      extra_config: dict[str, str] | None = None) -> Iterator[DeployedStack]:
+    """A fresh database with the kit deployed by the engine; destroyed and dropped afterwards."""
+    database = cluster.create_database(prefix)
+    stack = stack_for(cluster, database, extra_config)
+    try:
+        stack.up()
+        yield stack
+    finally:
+        try:
+            stack.destroy()
+            stack.remove()
+        finally:
+            cluster.drop_database(database)
