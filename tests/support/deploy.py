@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 from pulumi import automation as auto
@@ -47,6 +48,7 @@ def stack_for(cluster: Cluster, database: str, extra_config: dict[str, str] | No
         "scheduler-kit:password": auto.ConfigValue(params.get("password", ""), secret=True),
         "scheduler-kit:sslmode": auto.ConfigValue(params.get("sslmode", "disable")),
         "scheduler-kit:protectHistory": auto.ConfigValue("false"),
+        "scheduler-kit:jobsFile": auto.ConfigValue(str(Path(__file__).with_name("no-jobs.yaml"))),
     }
     for key, value in (extra_config or {}).items():
         config[f"scheduler-kit:{key}"] = auto.ConfigValue(value)
