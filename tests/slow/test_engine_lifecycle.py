@@ -3,6 +3,8 @@ and destroy removes what up created."""
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 
 from tests.support.deploy import stack_for
@@ -43,6 +45,11 @@ def test_up_then_no_changes_then_destroy(cluster):
         assert created["policies"] == EXPECTED_POLICIES
         assert {"get_job_execution_history", "get_job_execution_stats", "update_job_schedule_stats",
                 "jwt", "is_admin"} <= created["functions"]
+
+        # The database password is a secret: encrypted in state, never in clear text.
+        password = cluster.params()["password"]
+        state = json.dumps(stack.stack.export_stack().deployment)
+        assert password not in state and "ciphertext" in state
 
         preview = stack.preview(expect_no_changes=True)
         changes = {op: n for op, n in preview.change_summary.items() if op != "same"}
