@@ -13,6 +13,9 @@ SECURITY INVOKER
 SET search_path = ''
 -- One generic plan per session: a custom plan per call would re-plan the RLS-expanded query every time.
 SET plan_cache_mode = 'force_generic_plan'
+-- A page is at most 1,000 rows by index: parallel workers only add start-up time (a generic plan cannot know the
+-- LIMIT, and would otherwise pick a parallel scan).
+SET max_parallel_workers_per_gather = 0
 AS $$
 BEGIN
   RETURN QUERY
