@@ -30,7 +30,8 @@ find_pg_bin() {
 # initdb and pg_ctl refuse to run as root; as root, the cluster runs as an unprivileged OS user.
 as_owner() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u "$os_user" -- "$@"
+    # From /, which the server user can always enter (every path given is absolute).
+    (cd / && runuser -u "$os_user" -- "$@")
   else
     "$@"
   fi
