@@ -84,6 +84,18 @@ def test_admin_override_survives_refresh_until_the_file_changes_that_field(jobs_
     assert after["weekly-digest"]["enabled"] is False and after["weekly-digest"]["endpoint"] == "/api/v2/digest"
 
 
+def test_a_hand_edit_to_a_file_owned_field_is_drift_and_is_repaired(jobs_stack):
+    stack, jobs_file = jobs_stack
+    before = rows(stack.dsn)["weekly-digest"]
+    with psycopg.connect(stack.dsn, autocommit=True) as conn:
+        conn.execute("UPDATE public.job_schedules SET endpoint = 'https://elsewhere.example/hook', config = '{}'"
+                     " WHERE job_name = 'weekly-digest'")
+    assert stack.preview(refresh=True).change_summary.get("update") == 1
+    stack.up(refresh=True)
+    after = rows(stack.dsn)["weekly-digest"]
+    assert after == before  # endpoint and config back, the admin's enabled=false kept
+
+
 def test_removing_a_job_retires_it_and_keeps_history(jobs_stack):
     stack, jobs_file = jobs_stack
     with psycopg.connect(stack.dsn, autocommit=True) as conn:
