@@ -27,3 +27,12 @@ def test_is_admin_template_fills_every_placeholder():
     text = render(sql_text("model/is_admin.function.sql"), admin_table=ident("public.users"),
                   id_column=ident("clerk_user_id"), role_column=ident("role"), admin_value=literal("admin"))
     assert "{{" not in text and '"public"."users"' in text and "'admin'" in text
+
+
+def test_the_supabase_migration_leaves_the_platform_base_alone():
+    from scheduler_kit.export_sql import build
+
+    supabase, postgres = build("supabase", protect_history=True), build("postgres", protect_history=True)
+    for platform_object in ("CREATE ROLE", "CREATE OR REPLACE FUNCTION auth.jwt()", "CREATE TABLE IF NOT EXISTS public.users"):
+        assert platform_object not in supabase and platform_object in postgres
+    assert supabase.count("CREATE POLICY") == 8
