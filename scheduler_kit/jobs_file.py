@@ -24,7 +24,6 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "jobs.schema.json"
 MAX_FILE_BYTES = 1024 * 1024
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_CONFIG_DEPTH = 20
-JOB_FIELDS = ("name", "display_name", "description", "cron", "enabled", "service", "endpoint", "config")
 
 
 @dataclass(frozen=True)
@@ -168,7 +167,7 @@ def _config_problems(value: Any, path: list, depth: int = 0) -> Iterator[tuple[l
         yield path, "is binary data, which JSON cannot hold", "encode it as a string"
 
 
-def _schema_fix(error: jsonschema.ValidationError, allowed: tuple[str, ...]) -> tuple[str, str, list]:
+def _schema_fix(error: jsonschema.ValidationError) -> tuple[str, str, list]:
     """A reader's message and fix for a JSON-schema error, plus the path to point at."""
     path = list(error.absolute_path)
     if error.validator == "additionalProperties":
@@ -223,7 +222,7 @@ def validate_text(text: str, file: str = "jobs.yaml") -> list[JobDefinition]:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        message, fix, path = _schema_fix(error, JOB_FIELDS)
+        message, fix, path = _schema_fix(error)
         if error.validator == "additionalProperties":
             line, column = locate.key_position(path[:-1], str(path[-1]))
         else:
