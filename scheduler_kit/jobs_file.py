@@ -7,6 +7,7 @@ nothing: the Pulumi program registers no resource unless the whole file is valid
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import math
 import unicodedata
@@ -167,6 +168,12 @@ def _config_problems(value: Any, path: list, depth: int = 0) -> Iterator[tuple[l
         yield path, "is binary data, which JSON cannot hold", "encode it as a string"
 
 
+@functools.lru_cache(maxsize=1)
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    """Read and compiled once per process: the Job provider validates every job of a preview with it."""
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
 def _schema_fix(error: jsonschema.ValidationError) -> tuple[str, str, list]:
     """A reader's message and fix for a JSON-schema error, plus the path to point at."""
     path = list(error.absolute_path)
@@ -219,9 +226,7 @@ def validate_text(text: str, file: str = "jobs.yaml") -> list[JobDefinition]:
     except (yaml.YAMLError, ValueError, OverflowError) as error:
         raise JobsFileError([Problem(file, 1, 1, "", f"not valid YAML: {error}", "")]) from None
 
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+    for error in sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         message, fix, path = _schema_fix(error)
         if error.validator == "additionalProperties":
             line, column = locate.key_position(path[:-1], str(path[-1]))

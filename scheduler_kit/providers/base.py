@@ -123,12 +123,16 @@ class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
             delete_before_replace=True,
         )
 
+    def _write(self, inputs: InputsT, **apply_options: Any) -> dict[str, Any]:
+        """Apply and snapshot in one transaction: the outputs of a create or an update."""
+        with transaction(self.connection) as cur:
+            self.apply(cur, inputs, **apply_options)
+            live = self.inspect(cur, inputs)
+        return self._outputs(inputs, live, live)
+
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self.to_inputs(props)
-        with transaction(self.connection) as cur:
-            self.apply(cur, inputs)
-            live = self.inspect(cur, inputs)
-        return CreateResult(self.object_id(inputs), self._outputs(inputs, live, live))
+        return CreateResult(self.object_id(inputs), self._write(inputs))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         inputs = self.to_inputs(props)
@@ -140,11 +144,7 @@ class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
         return ReadResult(id_, self._outputs(inputs, live, props.get("applied")))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        inputs = self.to_inputs(self._carry_owned(olds, news))
-        with transaction(self.connection) as cur:
-            self.apply(cur, inputs)
-            live = self.inspect(cur, inputs)
-        return UpdateResult(self._outputs(inputs, live, live))
+        return UpdateResult(self._write(self.to_inputs(self._carry_owned(olds, news))))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         inputs = self.to_inputs(props)

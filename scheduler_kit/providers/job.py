@@ -17,7 +17,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg.types.json import Jsonb
 
-from ..db import fetch_one_dict, sql_text, transaction
+from ..db import fetch_one_dict, sql_text
 from ..jobs_file import JobDefinition, JobsFileError, validate_text
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
 from pulumi.dynamic import UpdateResult
@@ -65,13 +65,10 @@ class JobProvider(SqlObjectProvider[JobInputs]):
         cur.execute(sql_text("job/upsert.sql"), self._params(inputs, write_enabled, write_cron))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        inputs = self.to_inputs(news)
-        with transaction(self.connection) as cur:
-            # The file wins only for the admin fields it changed itself.
-            self.apply(cur, inputs, write_enabled=olds.get("enabled") != news.get("enabled"),
-                       write_cron=olds.get("cron") != news.get("cron"))
-            live = self.inspect(cur, inputs)
-        return UpdateResult(self._outputs(inputs, live, live))
+        # The file wins only for the admin fields it changed itself.
+        return UpdateResult(self._write(self.to_inputs(news),
+                                        write_enabled=olds.get("enabled") != news.get("enabled"),
+                                        write_cron=olds.get("cron") != news.get("cron")))
 
     def drop(self, cur: psycopg.Cursor, inputs: JobInputs) -> None:
         cur.execute(sql_text("job/retire.sql"), {"name": inputs.name})

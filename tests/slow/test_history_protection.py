@@ -13,6 +13,11 @@ from tests.support.deploy import stack_for
 from tests.support.toolchain import ROOT
 
 
+def unprotect(stack, check: bool = True) -> None:
+    subprocess.run(["pulumi", "state", "unprotect", "--all", "--yes", "--stack", stack.stack.name],
+                   cwd=ROOT, check=check, capture_output=True)
+
+
 def history_rows(dsn) -> int:
     with psycopg.connect(dsn) as conn:
         return conn.execute("SELECT count(*) FROM public.scheduled_jobs").fetchone()[0]
@@ -32,16 +37,14 @@ def test_destroy_cannot_drop_history_on_a_protected_stack(cluster):
         assert history_rows(stack.dsn) == 5
 
         # The deliberate way, as the README documents it.
-        subprocess.run(["pulumi", "state", "unprotect", "--all", "--yes", "--stack", stack.stack.name],
-                       cwd=ROOT, check=True, capture_output=True)
+        unprotect(stack)
         stack.stack.set_config("scheduler-kit:protectHistory", auto.ConfigValue("false"))
         stack.up()
         stack.destroy()
         with psycopg.connect(stack.dsn) as conn:
             assert conn.execute("SELECT to_regclass('public.scheduled_jobs')").fetchone()[0] is None
     finally:
-        subprocess.run(["pulumi", "state", "unprotect", "--all", "--yes", "--stack", stack.stack.name],
-                       cwd=ROOT, capture_output=True)
+        unprotect(stack, check=False)
         stack.remove()
         cluster.drop_database(database)
 
@@ -54,8 +57,7 @@ def test_retained_tables_keep_history_when_unprotected_but_still_retained(cluste
         stack.up()
         with psycopg.connect(stack.dsn) as conn:
             conn.execute("INSERT INTO public.scheduled_jobs (job_name) VALUES ('weekly-digest')")
-        subprocess.run(["pulumi", "state", "unprotect", "--all", "--yes", "--stack", stack.stack.name],
-                       cwd=ROOT, check=True, capture_output=True)
+        unprotect(stack)
         stack.destroy()
         assert history_rows(stack.dsn) == 1
     finally:
