@@ -13,10 +13,12 @@ from .config import StackSettings
 from .cron import CRON_PATTERN
 from .db import ident, literal, render, sql_text
 from .policies import load_policies
+from .providers.admin_lookup import AdminLookup, AdminLookupInputs
 from .providers.base import SqlObject
 from .providers.function import Function, FunctionInputs
 from .providers.grant import Grant, GrantInputs
 from .providers.policy import Policy
+from .providers.privileges import UnlistedPrivileges, UnlistedPrivilegesInputs
 from .providers.role import Role, RoleInputs
 from .providers.row_security import RowSecurity, RowSecurityInputs
 from .providers.schema import Schema, SchemaInputs
@@ -24,6 +26,8 @@ from .providers.table import Table, TableInputs
 from .providers.trigger import Trigger, TriggerInputs
 
 API_ROLES = ("anon", "authenticated", "service_role")
+# PostgREST's login role: NOINHERIT, so it holds no privileges of its own and acts only after SET ROLE.
+AUTHENTICATOR = "authenticator"
 WRITE = ["DELETE", "INSERT", "SELECT", "UPDATE"]
 HISTORY_SIGNATURE = "public.get_job_execution_history(text, integer, integer)"
 STATS_SIGNATURE = "public.get_job_execution_stats(text, timestamp with time zone)"
@@ -87,7 +91,9 @@ def supabase_base_plan(settings: StackSettings) -> list[Planned]:
     """What Supabase already has, for target postgres: API roles, auth.jwt(), a users table."""
     roles = [Planned(f"role-{r}", Role, RoleInputs(name=r, bypass_rls=(r == "service_role"))) for r in API_ROLES]
     role_keys = tuple(p.key for p in roles)
-    return [
+    roles.append(Planned(f"role-{AUTHENTICATOR}", Role,
+                         RoleInputs(name=AUTHENTICATOR, login=True, member_of=list(API_ROLES)), role_keys))
+    return with_exact_privileges([
         *roles,
         Planned("schema-auth", Schema, SchemaInputs(name="auth")),
         _function("auth.jwt()", "auth_jwt", ("schema-auth",)),
@@ -100,7 +106,7 @@ def supabase_base_plan(settings: StackSettings) -> list[Planned]:
         # Users are the service's business; the admin check reads them through a SECURITY DEFINER helper.
         *_grants("table", "public.users", {"PUBLIC": [], "anon": [], "authenticated": [], "service_role": WRITE},
                  ("table-users", *role_keys)),
-    ]
+    ])
 
 
 def scheduler_plan(settings: StackSettings) -> list[Planned]:
@@ -109,9 +115,13 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
     protect = settings.protect_history
     tables = ("table-job_schedules", "table-scheduled_jobs")
     plan = [
+        # Checked on every preview and deployment: the admin check must not trust a table API callers can write.
+        Planned("admin-lookup", AdminLookup, AdminLookupInputs(table=admin.table, id_column=admin.id_column,
+                                                               role_column=admin.role_column,
+                                                               roles=["anon", "authenticated"])),
         Planned("schema-scheduler_private", Schema, SchemaInputs(name="scheduler_private")),
         _function("scheduler_private.touch_updated_at()", "touch_updated_at", ("schema-scheduler_private",)),
-        _function("scheduler_private.is_admin()", "is_admin", ("schema-scheduler_private",),
+        _function("scheduler_private.is_admin()", "is_admin", ("schema-scheduler_private", "admin-lookup"),
                   admin_table=ident(admin.table), id_column=ident(admin.id_column),
                   role_column=ident(admin.role_column), admin_value=literal(admin.admin_value)),
         Planned("table-job_schedules", Table,
@@ -143,7 +153,53 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
         plan += _grants("table", table, by_grantee, tables, COLUMN_GRANTS.get(table))
     for signature, by_grantee in FUNCTION_GRANTS.items():
         plan += _grants("function", signature, by_grantee, (f"function-{signature.split('(')[0]}",))
-    return plan
+    return with_exact_privileges(plan)
+
+
+_OBJECT_TYPES = {Table: "table", Function: "function", Schema: "schema"}
+
+
+def _object_of(item: Planned) -> tuple[str, str] | None:
+    object_type = _OBJECT_TYPES.get(item.kind)
+    if object_type is None:
+        return None
+    name = {"table": lambda i: i.name, "function": lambda i: i.signature, "schema": lambda i: i.name}[object_type]
+    return object_type, name(item.inputs)
+
+
+def with_exact_privileges(plan: list[Planned]) -> list[Planned]:
+    """Adds, after each table, function and schema of the plan and its grants, the sweep that revokes what roles the
+    plan does not list hold on it, so the grants of the plan are the object's whole ACL."""
+    grants: dict[tuple[str, str], list[Planned]] = {}
+    for item in plan:
+        if item.kind is Grant:
+            grants.setdefault((item.inputs.object_type, item.inputs.object), []).append(item)
+    sweeps = []
+    for item in plan:
+        target = _object_of(item)
+        if target is None:
+            continue
+        listed = grants.get(target, [])
+        sweeps.append(Planned(
+            f"privileges-{target[0]}-{target[1].split('(')[0]}", UnlistedPrivileges,
+            UnlistedPrivilegesInputs(object_type=target[0], object=target[1],
+                                     listed=sorted({g.inputs.grantee for g in listed})),
+            (item.key, *(g.key for g in listed)),
+        ))
+    return [*plan, *sweeps]
+
+
+def object_acls(plan: list[Planned]) -> dict[tuple[str, str], dict[str, dict]]:
+    """What the plan says each object's ACL is, by grantee (the owner aside): {"privileges": [...], "columns": {...}}.
+    The catalog tests compare the live database with this, so the expected grants are derived, never re-typed."""
+    acls: dict[tuple[str, str], dict[str, dict]] = {t: {} for t in filter(None, map(_object_of, plan))}
+    for item in plan:
+        if item.kind is Grant and (item.inputs.privileges or item.inputs.column_privileges):
+            acls.setdefault((item.inputs.object_type, item.inputs.object), {})[item.inputs.grantee] = {
+                "privileges": sorted(item.inputs.privileges),
+                "columns": {p: sorted(c) for p, c in item.inputs.column_privileges.items()},
+            }
+    return acls
 
 
 def full_plan(settings: StackSettings) -> list[Planned]:

@@ -1,12 +1,13 @@
-"""Cluster roles (anon, authenticated, service_role on plain PostgreSQL).
+"""Cluster roles (anon, authenticated, service_role and PostgREST's login role authenticator, on plain PostgreSQL).
 
 A role that already exists is adopted: its attributes are set, and a destroy leaves it in place. A role the kit
-created is dropped on destroy unless objects in another database still depend on it.
+created is dropped on destroy unless objects in another database still depend on it. Passwords are never managed:
+a login role's password is set by whoever runs the service that logs in with it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import psycopg
@@ -21,6 +22,9 @@ class RoleInputs:
     name: str
     bypass_rls: bool = False
     inherit: bool = False
+    login: bool = False
+    # Roles this role may switch to with SET ROLE (granted; other memberships are left alone).
+    member_of: list[str] = field(default_factory=list)
     # Set by the provider: True when this stack created the role (so destroy may drop it).
     created: Optional[bool] = None
 
@@ -43,7 +47,7 @@ class RoleProvider(SqlObjectProvider[RoleInputs]):
     def script(self, inputs: RoleInputs) -> list[str]:
         attributes = sql.SQL(" ").join(
             [
-                sql.SQL("NOLOGIN"),
+                sql.SQL("LOGIN" if inputs.login else "NOLOGIN"),
                 sql.SQL("BYPASSRLS" if inputs.bypass_rls else "NOBYPASSRLS"),
                 sql.SQL("INHERIT" if inputs.inherit else "NOINHERIT"),
             ]
@@ -51,6 +55,8 @@ class RoleProvider(SqlObjectProvider[RoleInputs]):
         return [
             render(sql_text("role/create_if_missing.sql"), name=inputs.name, role_name=literal(inputs.name)),
             render(sql_text("role/alter.sql"), name=inputs.name, attributes=attributes),
+            *(render(sql_text("role/grant_membership.sql"), member=inputs.name, role=role)
+              for role in sorted(inputs.member_of)),
         ]
 
     def apply(self, cur: psycopg.Cursor, inputs: RoleInputs) -> None:
