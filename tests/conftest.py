@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Verbosity, settings
 from scheduler_kit.gateway import Gateway
 from tests.support.cluster import Cluster
 from tests.support.deploy import deployed_database
+from tests.support.profile import hypothesis_profile
 from tests.support.tokens import TokenFactory
 
 settings.register_profile("default", max_examples=100, deadline=None)
@@ -28,7 +29,7 @@ settings.register_profile("debug", max_examples=10, deadline=None, verbosity=Ver
 # `make mutants` runs the policy tests once per mutant: fewer random examples, the exhaustive matrix in full.
 settings.register_profile("mutants", max_examples=30, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
+settings.load_profile(hypothesis_profile())
 
 
 def pytest_configure(config):
@@ -37,7 +38,14 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def cluster() -> Cluster:
+    """The profile SCHEDKIT_DB_PROFILE names (postgres by default)."""
     return Cluster.start()
+
+
+@pytest.fixture(scope="session")
+def supabase_cluster() -> Cluster:
+    """The Supabase-shaped profile, whatever SCHEDKIT_DB_PROFILE says (for the tests that are about Supabase)."""
+    return Cluster.start("supabase")
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,13 @@
 """What the policy tests share: the matrix as data, actors as tokens, the seeded rows, statements, outcomes.
 
-Every case runs inside a savepoint that is always rolled back, inside a transaction that is rolled back too, so the
-tests leave nothing behind, which is what lets them audit a live database (POLICY_TEST_DSN)."""
+Actors connect the way PostgREST does: logged in as `authenticator` (NOINHERIT, not a superuser), each statement in
+a savepoint that first takes the token's role with SET LOCAL ROLE and its claims in `request.jwt.claims`. Every case
+is rolled back, inside a transaction that is rolled back too, so the tests leave nothing behind, which is what lets
+them audit a live database (POLICY_TEST_DSN)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -14,11 +17,24 @@ import yaml
 from psycopg import errors
 
 from scheduler_kit.gateway import Gateway, TokenRejected
-from tests.support.tokens import TokenFactory
+from tests.support.tokens import AUDIENCE, TokenFactory
 
 MATRIX_PATH = Path(__file__).resolve().parents[1] / "access_matrix.yaml"
 JOB = "matrix-job"
 ADMIN_SUB, REGULAR_SUB = "matrix_admin", "matrix_regular"
+# A users row whose id is what a lax admin check makes of a numeric `sub` (12345 -> '12345'), and one with an empty
+# id for a token without `sub`: both admins, neither may ever match.
+NUMERIC_ADMIN_ID = "12345"
+
+OUTCOMES = {
+    "rows": "allowed, and the statement sees or changes every row there is (an INSERT or TRUNCATE: it succeeds)",
+    "some": "allowed, but it sees or changes only part of the rows: a partial leak or a partial hiding",
+    "zero": "allowed by privileges, but row level security hides every row: silently 0 rows",
+    "denied": "refused by the privilege layer: permission denied for the table, column or function (42501)",
+    "policy": "the privilege is there, but row level security refuses the new row (42501, WITH CHECK)",
+    "rejected": "the gateway refuses the token; no SQL runs at all",
+    "refused": "the token is accepted, but the database refuses to switch to its role (authenticator is no member)",
+}
 
 
 @dataclass(frozen=True)
@@ -36,21 +52,27 @@ class Cell:
         return f"{self.actor}:{self.object}:{op}"
 
 
-def load_matrix(path: Path = MATRIX_PATH) -> list[Cell]:
+@functools.lru_cache(maxsize=None)
+def load_matrix(target: str = "postgres", path: Path = MATRIX_PATH) -> list[Cell]:
+    """The cells for one target: the scheduler's tables and functions, and the admin lookup table as that target
+    has it (the kit's own on postgres, the application's on supabase)."""
     document = yaml.safe_load(path.read_text())
     actors = document["actors"]
+    sections = [("table", document["tables"]), ("table", {"users": document["admin_lookup"][target]}),
+                ("function", document["functions"])]
     cells = []
-    for kind, section in (("table", "tables"), ("function", "functions")):
-        for obj, rows in document[section].items():
+    for kind, section in sections:
+        for obj, rows in section.items():
             for operation, outcomes in rows.items():
                 assert len(outcomes) == len(actors), f"{obj} {operation}: {len(outcomes)} outcomes for {len(actors)} actors"
                 op, _, column = operation.partition(" ")
                 for actor, expected in zip(actors, outcomes):
-                    assert expected in ("rows", "zero", "denied", "rejected"), f"{obj} {operation}: {expected!r}"
+                    assert expected in OUTCOMES, f"{obj} {operation}: {expected!r}"
                     cells.append(Cell(obj, kind, op, column or None, actor, expected))
     return cells
 
 
+# Tokens real PostgREST refuses before any SQL.
 BAD_TOKENS: dict[str, Callable[[TokenFactory], str]] = {
     "expired": lambda t: t.expired(),
     "not yet valid": lambda t: t.not_yet_valid(),
@@ -58,53 +80,113 @@ BAD_TOKENS: dict[str, Callable[[TokenFactory], str]] = {
     "unknown kid": lambda t: t.unknown_kid(),
     "alg none": lambda t: t.alg_none(),
     "HS256 with the RS256 public key": lambda t: t.hs256_with_public_key(),
-    "role forged to service_role": lambda t: t.forged_role("service_role"),
-    "role forged to postgres": lambda t: t.forged_role("postgres"),
     "wrong audience": lambda t: t.wrong_audience(),
-    "numeric sub": lambda t: t.user(12345),
+    "audience list without ours": lambda t: t.user(ADMIN_SUB, aud=["someone-else", "another"]),
     "garbage": lambda t: "garbage.garbage.garbage",
 }
 
-
-# Variants of an actor that must all behave the same.
-VARIANTS = {"bad_token": sorted(BAD_TOKENS), "no_sub": ["missing", "empty"]}
+# Each actor is a set of token shapes that must all behave the same. Tokens PostgREST lets through are here too:
+# PostgREST checks exp, nbf, iat and aud only when present, takes any JSON `sub`, defaults a missing role to anon,
+# and trusts any token its keys verify, whatever role it claims.
+ACTOR_TOKENS: dict[str, dict[str, Callable[[TokenFactory], Optional[str]]]] = {
+    "service": {
+        "service key": lambda t: t.service(),
+        "service key without exp": lambda t: t.service(exp=None),
+        # An issuer-trust question: a user-key token that claims service_role IS the service to PostgREST.
+        "user key claiming service_role": lambda t: t.user(ADMIN_SUB, role="service_role"),
+    },
+    "admin": {
+        "plain": lambda t: t.user(ADMIN_SUB),
+        "without exp": lambda t: t.user(ADMIN_SUB, exp=None),
+        "audience list with ours": lambda t: t.user(ADMIN_SUB, aud=["someone-else", AUDIENCE]),
+    },
+    "regular": {"plain": lambda t: t.user(REGULAR_SUB)},
+    "unknown_sub": {"plain": lambda t: t.user("matrix_deleted_user")},
+    "odd_sub": {
+        "missing": lambda t: t.user(None),
+        "empty": lambda t: t.user(""),
+        "numeric": lambda t: t.user(int(NUMERIC_ADMIN_ID)),
+        "object": lambda t: t.user({"id": ADMIN_SUB}),
+        "list": lambda t: t.user([ADMIN_SUB]),
+    },
+    "anon": {
+        "no token": lambda t: None,
+        "token without role": lambda t: t.user(ADMIN_SUB, role=None),
+        "service key without role": lambda t: t.service(role=None),
+    },
+    "bad_token": {name: make for name, make in BAD_TOKENS.items()},
+    "refused_role": {
+        "role postgres": lambda t: t.user(ADMIN_SUB, role="postgres"),
+        "role pg_read_all_data": lambda t: t.user(ADMIN_SUB, role="pg_read_all_data"),
+        "role that does not exist": lambda t: t.user(ADMIN_SUB, role="no_such_role"),
+    },
+}
+VARIANTS = {actor: sorted(shapes) for actor, shapes in ACTOR_TOKENS.items()}
 
 
 def token_for(actor: str, tokens: TokenFactory, variant: str = "") -> Optional[str]:
-    bad = variant if actor == "bad_token" and variant else "expired"
-    return {
-        "service": lambda: tokens.service(),
-        "admin": lambda: tokens.user(ADMIN_SUB),
-        "regular": lambda: tokens.user(REGULAR_SUB),
-        "unknown_sub": lambda: tokens.user("matrix_deleted_user"),
-        "no_sub": lambda: tokens.user("" if variant == "empty" else None),
-        "anon": lambda: None,
-        "bad_token": lambda: BAD_TOKENS[bad](tokens),
-    }[actor]()
+    shapes = ACTOR_TOKENS[actor]
+    return shapes[variant or sorted(shapes)[0]](tokens)
 
 
+# Variety that can reveal a partial leak: enabled, disabled and retired jobs; running, completed and failed
+# executions, of a live job, of a retired one and of a job with no schedule row at all.
 SEED = """
-INSERT INTO public.users (clerk_user_id, role) VALUES (%(admin)s, 'admin'), (%(regular)s, 'user'), ('', 'admin')
-  ON CONFLICT DO NOTHING;
-INSERT INTO public.job_schedules (job_name, cron_expression, service, endpoint)
-  VALUES (%(job)s, '0 9 * * 1', 'matrix-service', '/api/jobs/matrix');
-INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at, duration_ms)
-  VALUES (%(job)s, 'running', now() - interval '2 minutes', NULL, NULL),
-         (%(job)s, 'completed', now() - interval '10 minutes', now() - interval '9 minutes', 60000);
+INSERT INTO public.users (clerk_user_id, role) VALUES (%(admin)s, 'admin'), (%(regular)s, 'user'), ('', 'admin'),
+  (%(numeric)s, 'admin') ON CONFLICT DO NOTHING;
+INSERT INTO public.job_schedules (job_name, cron_expression, service, endpoint, enabled, retired_at, config) VALUES
+  (%(job)s, '0 9 * * 1', 'matrix-service', '/api/jobs/matrix', true, NULL, '{"batchSize": 100}'),
+  ('matrix-disabled', '*/5 * * * *', 'matrix-service', '/api/jobs/disabled', false, NULL, '{}'),
+  ('matrix-retired', '0 0 1 * *', 'matrix-service', '/api/jobs/retired', false, now() - interval '3 days', '{}');
+INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at, duration_ms, error_message, metadata) VALUES
+  (%(job)s, 'running', now() - interval '2 minutes', NULL, NULL, NULL, '{}'),
+  (%(job)s, 'completed', now() - interval '10 minutes', now() - interval '9 minutes', 60000, NULL, '{"emails": 3}'),
+  (%(job)s, 'failed', now() - interval '20 minutes', now() - interval '19 minutes', 1000, 'timeout', '{}'),
+  ('matrix-disabled', 'completed', now() - interval '2 days', now() - interval '2 days', 5, NULL, '{}'),
+  ('matrix-retired', 'failed', now() - interval '5 days', now() - interval '5 days', 7, 'gone', '{}'),
+  ('matrix-retired', 'completed', now() - interval '6 days', now() - interval '6 days', 9, NULL, '{}'),
+  ('matrix-unscheduled', 'completed', now() - interval '1 day', now() - interval '1 day', 11, NULL, '{}');
 """
 
 
+def as_service(conn: psycopg.Connection, statement: str, params: Any = None) -> list:
+    """Set-up and bookkeeping through the service role (BYPASSRLS), in a savepoint, from the actor connection."""
+    with conn.transaction():
+        with psycopg.ClientCursor(conn) as cur:
+            cur.execute("SET LOCAL ROLE service_role")
+            cur.execute(statement, params)
+            rows = cur.fetchall() if cur.description else []
+            cur.execute("RESET ROLE")
+            return rows
+
+
 def seed(conn: psycopg.Connection) -> None:
-    with psycopg.ClientCursor(conn) as cur:
-        cur.execute(SEED, {"admin": ADMIN_SUB, "regular": REGULAR_SUB, "job": JOB})
+    as_service(conn, SEED, {"admin": ADMIN_SUB, "regular": REGULAR_SUB, "numeric": NUMERIC_ADMIN_ID, "job": JOB})
 
 
-def statement(cell: Cell, value: Any = None, use_value: bool = False) -> tuple[str, tuple]:
+@dataclass(frozen=True)
+class Totals:
+    """What exists, as the service sees it: the yardstick for `rows` versus `some`."""
+    tables: dict
+    history_jobs: tuple
+
+
+def totals(conn: psycopg.Connection) -> Totals:
+    counts = as_service(conn, "SELECT (SELECT count(*) FROM public.job_schedules), (SELECT count(*) FROM public.scheduled_jobs),"
+                              " (SELECT count(*) FROM public.users),"
+                              " (SELECT array_agg(DISTINCT job_name) FROM public.scheduled_jobs)")[0]
+    return Totals({"job_schedules": counts[0], "scheduled_jobs": counts[1], "users": counts[2]},
+                  tuple(sorted(counts[3] or ())))
+
+
+def statement(cell: Cell, known: Totals) -> tuple[str, tuple]:
     table = f"public.{cell.object}"
     if cell.kind == "function":
         if cell.object == "get_job_execution_history":
-            return "SELECT * FROM public.get_job_execution_history(%s, 20, 0)", (JOB,)
-        return "SELECT * FROM public.get_job_execution_stats(%s)", (JOB,)
+            # Every job's whole history, page by page of 1,000: a policy hiding one job's rows shows up.
+            return ("SELECT h.id FROM unnest(%s::text[]) AS j(name),"
+                    " LATERAL public.get_job_execution_history(j.name, 1000, 0) AS h"), (list(known.history_jobs),)
+        return "SELECT s.total_executions FROM public.get_job_execution_stats(NULL) AS s", ()
     if cell.operation == "SELECT":
         return f"SELECT * FROM {table}", ()
     if cell.operation == "DELETE":
@@ -115,34 +197,64 @@ def statement(cell: Cell, value: Any = None, use_value: bool = False) -> tuple[s
         if cell.object == "job_schedules":
             return (f"INSERT INTO {table} (job_name, cron_expression, service, endpoint)"
                     " VALUES ('matrix-new', '0 1 * * *', 'svc', '/new')"), ()
+        if cell.object == "users":
+            return f"INSERT INTO {table} (clerk_user_id, role) VALUES ('matrix_intruder', 'admin')", ()
         return f"INSERT INTO {table} (job_name) VALUES (%s)", (JOB,)
     if cell.operation == "UPDATE":
-        if use_value:
-            return f'UPDATE {table} SET "{cell.column}" = %s', (value,)
         return f'UPDATE {table} SET "{cell.column}" = "{cell.column}"', ()
     raise AssertionError(cell)
+
+
+def expected_count(cell: Cell, known: Totals) -> int:
+    if cell.kind == "function":
+        return known.tables["scheduled_jobs"]
+    return known.tables[cell.object]
 
 
 # Outcomes a statement can have besides the matrix's: the data was refused by a constraint or a trigger.
 INVALID = "invalid"
 
 
-def run(conn: psycopg.Connection, gateway: Gateway, token: Optional[str], sql: str, params: tuple = ()) -> str:
+def _is_rls_refusal(exc: errors.Error) -> bool:
+    return "row-level security" in (exc.diag.message_primary or "")
+
+
+def run(conn: psycopg.Connection, gateway: Gateway, token: Optional[str], sql: str, params: tuple = (),
+        expected_rows: Optional[int] = None, function: bool = False) -> str:
+    """One actor statement in a savepoint that is always rolled back; its outcome (see OUTCOMES)."""
     try:
         gateway.authenticate(token)
     except TokenRejected:
         return "rejected"
-    try:
-        with conn.transaction(force_rollback=True):
-            with conn.cursor() as cur:
-                gateway.assume(cur, token)
+    with conn.transaction(force_rollback=True):
+        with conn.cursor() as cur:
+            try:
+                with conn.transaction():
+                    gateway.assume(cur, token)
+            except (errors.InsufficientPrivilege, errors.InvalidParameterValue):
+                return "refused"  # SET ROLE: authenticator is no member of the role, or there is no such role
+            try:
                 cur.execute(sql, params)
-                if cur.description is not None:
-                    return "rows" if cur.fetchall() else "zero"
-                if sql.startswith("TRUNCATE"):
-                    return "rows"
-                return "rows" if cur.rowcount > 0 else "zero"
-    except errors.InsufficientPrivilege:
-        return "denied"
-    except (errors.IntegrityError, errors.DataError, errors.RaiseException):
-        return INVALID
+            except errors.InsufficientPrivilege as exc:
+                return "policy" if _is_rls_refusal(exc) else "denied"
+            except (errors.IntegrityError, errors.DataError, errors.RaiseException):
+                return INVALID
+            if cur.description is not None:
+                rows = cur.fetchall()
+                seen = sum(r[0] for r in rows) if function and rows and isinstance(rows[0][0], int) else len(rows)
+            elif sql.startswith(("TRUNCATE", "INSERT")):
+                return "rows"
+            else:
+                seen = cur.rowcount
+    if seen == 0:
+        return "zero"
+    if expected_rows is None or seen == expected_rows:
+        return "rows"
+    return "some"
+
+
+def outcome_of(conn: psycopg.Connection, gateway: Gateway, tokens: TokenFactory, cell: Cell, variant: str,
+               known: Totals) -> str:
+    sql, params = statement(cell, known)
+    return run(conn, gateway, token_for(cell.actor, tokens, variant), sql, params,
+               expected_rows=expected_count(cell, known), function=cell.kind == "function")

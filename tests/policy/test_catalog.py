@@ -1,23 +1,26 @@
-"""What the catalog must say, whatever the data: RLS on and forced, exactly the expected policies, helper functions
-with the caller's rights and a pinned search_path, nothing for PUBLIC or anon, no other kit role with BYPASSRLS."""
+"""What the catalog must say, whatever the data. The expectations are derived from the kit's own plan
+(scheduler_kit/model.py), never re-typed: every table, column, function and schema the kit creates has exactly the
+privileges the plan grants, for every role of the cluster (PUBLIC, the API roles, authenticator, dashboard_user, ...);
+RLS is on and forced; exactly the expected policies; every function's security mode and search_path are the plan's."""
 
 from __future__ import annotations
+
+import re
 
 import psycopg
 import pytest
 
-EXPECTED_POLICIES = {
-    ("job_schedules", "job_schedules_select_admin_service", "SELECT", ("authenticated", "service_role")),
-    ("job_schedules", "job_schedules_insert_service", "INSERT", ("service_role",)),
-    ("job_schedules", "job_schedules_update_admin_service", "UPDATE", ("authenticated", "service_role")),
-    ("job_schedules", "job_schedules_delete_service", "DELETE", ("service_role",)),
-    ("scheduled_jobs", "scheduled_jobs_select_admin_service", "SELECT", ("authenticated", "service_role")),
-    ("scheduled_jobs", "scheduled_jobs_insert_service", "INSERT", ("service_role",)),
-    ("scheduled_jobs", "scheduled_jobs_update_service", "UPDATE", ("service_role",)),
-    ("scheduled_jobs", "scheduled_jobs_delete_service", "DELETE", ("service_role",)),
-}
-HELPERS = ("public.get_job_execution_history(text, integer, integer)",
-           "public.get_job_execution_stats(text, timestamp with time zone)")
+from scheduler_kit.config import settings_from_mapping
+from scheduler_kit.model import Planned, full_plan, object_acls
+from scheduler_kit.policies import load_policies
+from scheduler_kit.providers.function import Function
+
+KIT_TABLES = ("public.job_schedules", "public.scheduled_jobs")
+
+
+@pytest.fixture(scope="module")
+def plan(policy_target) -> list[Planned]:
+    return full_plan(settings_from_mapping({"host": "unused", "target": policy_target}, with_password=False))
 
 
 @pytest.fixture
@@ -28,61 +31,135 @@ def catalog(policy_dsn):
 
 def test_rls_is_enabled_and_forced(catalog):
     flags = dict((r[0], r[1:]) for r in catalog.execute(
-        "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class"
-        " WHERE oid IN ('public.job_schedules'::regclass, 'public.scheduled_jobs'::regclass)"))
+        "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = ANY(%s::regclass[])",
+        (list(KIT_TABLES),)))
     assert flags == {"job_schedules": (True, True), "scheduled_jobs": (True, True)}
 
 
-def test_exactly_the_expected_policies(catalog):
+def test_exactly_the_policies_of_the_policy_file(catalog):
+    expected = {(p.table.split(".")[1], p.name, p.command, tuple(sorted(p.roles))) for p in load_policies()}
     found = {(r[0], r[1], r[2], tuple(sorted(r[3]))) for r in catalog.execute(
         "SELECT tablename, policyname, cmd, roles::text[] FROM pg_policies"
         " WHERE schemaname = 'public' AND tablename IN ('job_schedules', 'scheduled_jobs')")}
-    assert found == EXPECTED_POLICIES
+    assert found == expected
     permissive = {r[0] for r in catalog.execute("SELECT permissive FROM pg_policies WHERE schemaname = 'public'"
                                                 " AND tablename IN ('job_schedules', 'scheduled_jobs')")}
     assert permissive == {"PERMISSIVE"}
 
 
 def test_admin_checks_are_wrapped_to_run_once_per_statement(catalog):
-    for (qual,) in catalog.execute("SELECT coalesce(qual, '') || coalesce(with_check, '') FROM pg_policies"
-                                   " WHERE qual LIKE '%%is_admin%%' OR with_check LIKE '%%is_admin%%'"):
-        assert "SELECT" in qual.upper() and qual.strip().startswith("( SELECT"), qual
+    expected = sum("is_admin" in f"{p.using or ''}{p.with_check or ''}" for p in load_policies())
+    checks = [r[0] for r in catalog.execute(
+        "SELECT coalesce(qual, '') || coalesce(with_check, '') FROM pg_policies"
+        " WHERE schemaname = 'public' AND tablename IN ('job_schedules', 'scheduled_jobs')"
+        " AND (qual LIKE '%%is_admin%%' OR with_check LIKE '%%is_admin%%')")]
+    assert expected > 0 and len(checks) == expected, f"{len(checks)} policies call is_admin, the policy file has {expected}"
+    for text in checks:
+        assert text.strip().startswith("( SELECT"), text
 
 
-@pytest.mark.parametrize("signature", HELPERS)
-def test_helpers_run_with_the_callers_rights_and_pin_search_path(catalog, signature):
-    definer, config = catalog.execute(
-        "SELECT prosecdef, proconfig FROM pg_proc WHERE oid = %s::regprocedure", (signature,)).fetchone()
-    assert definer is False
-    assert config and any(c.startswith("search_path=") for c in config)
+def _kit_functions(plan):
+    return [item.inputs for item in plan if item.kind is Function]
 
 
-def test_every_kit_function_pins_search_path(catalog):
-    unpinned = [r[0] for r in catalog.execute(
-        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-        " WHERE (n.nspname = 'scheduler_private' OR p.proname IN ('get_job_execution_history', 'get_job_execution_stats',"
-        " 'update_job_schedule_stats')) AND NOT coalesce(p.proconfig::text LIKE '%%search_path=%%', false)")]
-    assert unpinned == []
+def test_every_function_has_the_plans_security_mode_and_exact_search_path(catalog, plan):
+    wrong = []
+    for function in _kit_functions(plan):
+        definer = bool(re.search(r"^\s*SECURITY\s+DEFINER\b", function.definition, re.I | re.M))
+        path = re.search(r"^\s*SET\s+search_path\s*=\s*(.*?)\s*$", function.definition, re.I | re.M).group(1)
+        expected_path = "search_path=" + ('""' if path == "''" else path.replace(" ", ""))
+        row = catalog.execute("SELECT prosecdef, proconfig FROM pg_proc WHERE oid = to_regprocedure(%s)",
+                              (function.signature,)).fetchone()
+        if row is None:
+            wrong.append(f"{function.signature}: missing")
+            continue
+        paths = [c for c in (row[1] or []) if c.startswith("search_path=")]
+        if row[0] != definer or paths != [expected_path]:
+            wrong.append(f"{function.signature}: SECURITY {'DEFINER' if row[0] else 'INVOKER'} {paths}, "
+                         f"the plan says SECURITY {'DEFINER' if definer else 'INVOKER'} [{expected_path}]")
+    assert not wrong, "\n".join(wrong)
 
 
-def test_nothing_is_granted_to_public_or_anon(catalog):
-    table_grants = catalog.execute(
-        "SELECT c.relname, x.grantee::regrole::text, x.privilege_type FROM pg_class c,"
-        " aclexplode(c.relacl) x WHERE c.oid IN ('public.job_schedules'::regclass, 'public.scheduled_jobs'::regclass)"
-        " AND (x.grantee = 0 OR x.grantee = 'anon'::regrole)").fetchall()
-    column_grants = catalog.execute(
-        "SELECT a.attname FROM pg_attribute a, aclexplode(a.attacl) x WHERE a.attrelid IN"
-        " ('public.job_schedules'::regclass, 'public.scheduled_jobs'::regclass)"
-        " AND (x.grantee = 0 OR x.grantee = 'anon'::regrole)").fetchall()
-    function_grants = catalog.execute(
-        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace,"
-        " aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) x"
-        " WHERE (n.nspname = 'scheduler_private' OR p.proname IN ('get_job_execution_history', 'get_job_execution_stats',"
-        " 'update_job_schedule_stats')) AND (x.grantee = 0 OR x.grantee = 'anon'::regrole)").fetchall()
-    assert (table_grants, column_grants, function_grants) == ([], [], [])
+def test_the_admin_check_is_the_only_security_definer_that_reads_tables_for_callers(catalog):
+    """is_admin must be SECURITY DEFINER (callers have no grant on the lookup table) and the helpers must not be."""
+    modes = dict(catalog.execute(
+        "SELECT p.oid::regprocedure::text, p.prosecdef FROM pg_proc p WHERE p.oid = ANY(ARRAY["
+        "to_regprocedure('scheduler_private.is_admin()'),"
+        "to_regprocedure('public.get_job_execution_history(text, integer, integer)'),"
+        "to_regprocedure('public.get_job_execution_stats(text, timestamp with time zone)')])").fetchall())
+    assert modes == {"scheduler_private.is_admin()": True,
+                     "get_job_execution_history(text,integer,integer)": False,
+                     "get_job_execution_stats(text,timestamp with time zone)": False}
+
+
+LIVE_ACL = {
+    "table": """
+        SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END, x.privilege_type
+          FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) x
+         WHERE c.oid = to_regclass(%(object)s) AND x.grantee <> c.relowner""",
+    "function": """
+        SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END, x.privilege_type
+          FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) x
+         WHERE p.oid = to_regprocedure(%(object)s) AND x.grantee <> p.proowner""",
+    "schema": """
+        SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END, x.privilege_type
+          FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) x
+         WHERE n.nspname = %(object)s AND x.grantee <> n.nspowner""",
+}
+LIVE_COLUMN_ACL = """
+    SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END, x.privilege_type, a.attname
+      FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped,
+           aclexplode(a.attacl) x
+     WHERE c.oid = to_regclass(%(object)s) AND x.grantee <> c.relowner"""
+
+
+def test_every_kit_object_has_exactly_the_plans_privileges_for_every_role(catalog, plan):
+    wrong = []
+    for (object_type, name), by_grantee in sorted(object_acls(plan).items()):
+        live: dict[str, set] = {}
+        for grantee, privilege in catalog.execute(LIVE_ACL[object_type], {"object": name}):
+            live.setdefault(grantee, set()).add(privilege)
+        expected = {g: set(v["privileges"]) for g, v in by_grantee.items() if v["privileges"]}
+        if live != expected:
+            wrong.append(f"{object_type} {name}: live {dict(sorted(live.items()))} != plan {dict(sorted(expected.items()))}")
+        if object_type == "table":
+            live_columns: dict[str, dict[str, set]] = {}
+            for grantee, privilege, column in catalog.execute(LIVE_COLUMN_ACL, {"object": name}):
+                live_columns.setdefault(grantee, {}).setdefault(privilege, set()).add(column)
+            expected_columns = {g: {p: set(c) for p, c in v["columns"].items()} for g, v in by_grantee.items() if v["columns"]}
+            if live_columns != expected_columns:
+                wrong.append(f"columns of {name}: live {live_columns} != plan {expected_columns}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_sequences_of_kit_tables_are_granted_to_nobody(catalog):
+    held = catalog.execute(
+        "SELECT s.oid::regclass::text, pg_get_userbyid(x.grantee), x.privilege_type FROM pg_depend d"
+        " JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S', aclexplode(s.relacl) x"
+        " WHERE d.refobjid = ANY(%s::regclass[]) AND d.deptype IN ('a', 'i') AND x.grantee <> s.relowner",
+        (list(KIT_TABLES),)).fetchall()
+    assert held == []
+
+
+def test_no_api_role_may_create_objects_in_the_kits_schemas(catalog):
+    creators = catalog.execute(
+        "SELECT n.nspname, r.name FROM pg_namespace n,"
+        " unnest(ARRAY['PUBLIC', 'anon', 'authenticated', 'service_role', 'authenticator']) AS r(name)"
+        " WHERE n.nspname IN ('public', 'scheduler_private') AND (CASE WHEN r.name = 'PUBLIC'"
+        "   THEN EXISTS (SELECT 1 FROM aclexplode(n.nspacl) x WHERE x.grantee = 0 AND x.privilege_type = 'CREATE')"
+        "   ELSE has_schema_privilege(r.name, n.oid, 'CREATE') END)").fetchall()
+    assert creators == []
+
+
+def test_only_the_api_roles_and_the_service_reach_the_private_schema(catalog):
+    users = {r[0] for r in catalog.execute(
+        "SELECT r.rolname FROM pg_roles r WHERE has_schema_privilege(r.oid, 'scheduler_private', 'USAGE')"
+        " AND NOT r.rolsuper AND r.rolname IN ('anon', 'authenticated', 'service_role', 'authenticator')")}
+    assert users == {"authenticated", "service_role"}
 
 
 def test_only_service_role_bypasses_rls(catalog):
     bypass = {r[0] for r in catalog.execute(
-        "SELECT rolname FROM pg_roles WHERE rolbypassrls AND rolname IN ('anon', 'authenticated', 'service_role')")}
+        "SELECT rolname FROM pg_roles WHERE rolbypassrls"
+        " AND rolname IN ('anon', 'authenticated', 'service_role', 'authenticator')")}
     assert bypass == {"service_role"}

@@ -1,7 +1,8 @@
 """The statistics trigger as a state machine beside a small model: executions started, finished completed or failed
-(in any order), inserted already finished, written again after finishing, corrected, cleaned up, and refused when
-taken back to running. Invariants: every counter and last_run_* equal the model's. All inside one transaction that
-is rolled back."""
+(in any order), inserted already finished, written again after finishing, corrected, their completion time or
+duration amended, cleaned up, and refused when taken back to running or moved to another job. Invariants: every
+counter and last_run_* equal the model's. All through the service role, logged in as authenticator, inside one
+transaction that is rolled back."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ ENV: dict = {}
 
 
 @pytest.fixture(autouse=True)
-def environment(policy_dsn, gateway, tokens):
-    ENV.update(dsn=policy_dsn, gateway=gateway, tokens=tokens)
+def environment(actor_dsn, gateway, tokens):
+    ENV.update(dsn=actor_dsn, gateway=gateway, tokens=tokens)
     yield
     ENV.clear()
 
@@ -43,10 +44,11 @@ class StatisticsTrigger(RuleBasedStateMachine):
         super().__init__()
         self.conn = psycopg.connect(ENV["dsn"])
         self.conn.execute("BEGIN")
-        for job in JOBS:
-            self.conn.execute("INSERT INTO public.job_schedules (job_name, cron_expression, service, endpoint)"
-                              " VALUES (%s, '* * * * *', 'svc', '/x')", (job,))
         self.service = ENV["tokens"].service()
+        for job in JOBS:
+            out = self._sql("INSERT INTO public.job_schedules (job_name, cron_expression, service, endpoint)"
+                            " VALUES (%s, '* * * * *', 'svc', '/x')", (job,))
+            assert out.ok, out.message
         self.executions: list[Execution] = []
         self.counted: dict[str, str] = {}  # execution id -> the final status it counts as (deleted ones included)
         self.last: dict[str, Optional[tuple]] = {job: None for job in JOBS}  # (completed, status, duration)
@@ -133,6 +135,33 @@ class StatisticsTrigger(RuleBasedStateMachine):
         last = self.last[e.job]
         if last is not None and last[0] <= old_completed:
             self._recompute_last(e.job)
+
+    @precondition(lambda self: self.finished())
+    @rule(data=st.data(), completed_shift=st.none() | st.integers(-5, 500), duration=st.none() | st.integers(0, 10**6))
+    def amend_timing(self, data, completed_shift, duration):
+        """A finished execution's completion time or duration corrected: counts stay, last_run_* follow."""
+        e = data.draw(st.sampled_from(self.finished()))
+        old_completed = e.completed
+        if completed_shift is not None:
+            self.tick += 1  # a fresh microsecond keeps completion times distinct, so "the latest" is never a tie
+            moved = (e.completed + timedelta(seconds=completed_shift)).replace(microsecond=self.tick)
+            e.completed = max(e.started, moved)
+        if duration is not None:
+            e.duration = duration
+        out = self._sql("UPDATE public.scheduled_jobs SET completed_at = %s, duration_ms = %s WHERE id = %s",
+                        (e.completed, e.duration, e.id))
+        assert out.ok and out.rowcount == 1, out.message
+        last = self.last[e.job]
+        if last is not None and last[0] <= max(old_completed, e.completed):
+            self._recompute_last(e.job)
+
+    @precondition(lambda self: self.finished())
+    @rule(data=st.data())
+    def moving_to_another_job_is_refused(self, data):
+        e = data.draw(st.sampled_from(self.finished()))
+        other = next(job for job in JOBS if job != e.job)
+        out = self._sql("UPDATE public.scheduled_jobs SET job_name = %s WHERE id = %s", (other, e.id))
+        assert not out.ok and out.sqlstate == "23514", out
 
     @precondition(lambda self: self.finished())
     @rule(data=st.data())

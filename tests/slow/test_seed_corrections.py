@@ -131,7 +131,7 @@ def test_admins_change_only_enabled_and_cron(design, design_conn, gateway, token
                attempt(conn, gateway, admin, "UPDATE public.job_schedules SET cron_expression = '30 8 * * *'")]
     assert all(o.ok and o.rowcount == 1 for o in allowed), [o.message for o in allowed]  # on both designs
     forbidden = [attempt(conn, gateway, admin, statement) for statement in ADMIN_FORBIDDEN_WRITES]
-    holds = all(o.denied for o in forbidden)
+    holds = all(o.denied for o in forbidden)  # the privilege layer, not RLS
     assert holds == (design == "ours"), f"{design}: {[(o.ok, o.rowcount, o.sqlstate) for o in forbidden]}"
 
 
@@ -183,12 +183,16 @@ def test_outsiders_see_nothing_and_change_nothing(design, design_conn, gateway, 
             out = attempt(conn, gateway, token, statement)
             if out.ok and out.rows:
                 leaks.append((who, statement, "saw rows"))
+            elif not out.ok and not out.denied:  # only a privilege refusal is a clean "no"
+                leaks.append((who, statement, f"unexpected error {out.sqlstate}: {out.message}"))
         for statement in ("UPDATE public.job_schedules SET enabled = false",
                           "DELETE FROM public.job_schedules",
                           "TRUNCATE public.scheduled_jobs, public.job_schedules"):
             out = attempt(conn, gateway, token, statement)
             if out.ok and (out.rowcount > 0 or statement.startswith("TRUNCATE")):
                 leaks.append((who, statement, "changed data"))
+            elif not out.ok and not out.denied:
+                leaks.append((who, statement, f"unexpected error {out.sqlstate}: {out.message}"))
     holds = not leaks
     assert holds == (design == "ours"), f"{design}: {leaks}"
 

@@ -17,7 +17,9 @@ from .toolchain import ROOT, ensure_pulumi_environment
 class DeployedStack:
     stack: auto.Stack
     database: str
-    dsn: str
+    dsn: str  # the deploying role (set-up and inspection)
+    actor_dsn: str  # authenticator: every actor statement goes through it
+    admin_dsn: str  # the cluster's bootstrap superuser on this database (hand edits a superuser would make)
 
     def up(self, **kwargs) -> auto.UpResult:
         return self.stack.up(color="never", **kwargs)
@@ -40,7 +42,7 @@ def stack_for(cluster: Cluster, database: str, extra_config: dict[str, str] | No
     params = cluster.params()
     stack = auto.create_or_select_stack(stack_name=f"test-{database}", work_dir=str(ROOT))
     config = {
-        "scheduler-kit:target": auto.ConfigValue("postgres"),
+        "scheduler-kit:target": auto.ConfigValue(cluster.target),
         "scheduler-kit:host": auto.ConfigValue(params.get("host", "127.0.0.1")),
         "scheduler-kit:port": auto.ConfigValue(str(params.get("port", 5432))),
         "scheduler-kit:database": auto.ConfigValue(database),
@@ -53,7 +55,8 @@ def stack_for(cluster: Cluster, database: str, extra_config: dict[str, str] | No
     for key, value in (extra_config or {}).items():
         config[f"scheduler-kit:{key}"] = auto.ConfigValue(value)
     stack.set_all_config(config)
-    return DeployedStack(stack=stack, database=database, dsn=cluster.dsn_for(database))
+    return DeployedStack(stack=stack, database=database, dsn=cluster.dsn_for(database),
+                         actor_dsn=cluster.actor_dsn_for(database), admin_dsn=cluster.admin_dsn_for(database))
 
 
 @contextlib.contextmanager
