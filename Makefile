@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 STACK ?= local
+# The local database profile for the db-* targets: postgres (plain) or supabase (shaped like a Supabase project).
+DB_PROFILE ?= postgres
 ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
@@ -11,17 +13,17 @@ PYTEST := .venv/bin/python -m pytest
 bootstrap:            ## build or reuse the Pulumi toolchain and the virtualenv
 	@toolchain/bootstrap.sh
 
-db-start:             ## start the kit's own PostgreSQL 15 (data in .local/pg)
-	@toolchain/localdb.sh start
+db-start:             ## start the kit's own PostgreSQL 15 (data in .local/pg; DB_PROFILE=supabase: .local/pg-supabase)
+	@toolchain/localdb.sh --profile $(DB_PROFILE) start
 
 db-stop:              ## stop it
-	@toolchain/localdb.sh stop
+	@toolchain/localdb.sh --profile $(DB_PROFILE) stop
 
-db-url:               ## print a libpq URL to it, as its superuser
-	@toolchain/localdb.sh url
+db-url:               ## print a libpq URL to it, as the role one deploys as (on supabase: the non-superuser postgres)
+	@toolchain/localdb.sh --profile $(DB_PROFILE) url
 
 db-destroy:           ## stop it and delete its data
-	@toolchain/localdb.sh destroy
+	@toolchain/localdb.sh --profile $(DB_PROFILE) destroy
 
 stack: bootstrap db-start   ## create or refresh the `local` stack's settings
 	@toolchain/stack-local.sh $(STACK)
@@ -43,8 +45,9 @@ test: bootstrap test-fast test-slow   ## every test: fast unit tests, then the l
 test-fast: bootstrap
 	@$(ENV) $(PYTEST) -m "not slow" tests
 
-test-slow: bootstrap
+test-slow: bootstrap   ## slow tests on plain PostgreSQL, then the whole policy suite again on the Supabase-shaped profile
 	@$(ENV) $(PYTEST) -m slow tests
+	@$(ENV) SCHEDKIT_DB_PROFILE=supabase $(PYTEST) tests/policy
 
 bench: bootstrap      ## benchmarks: ratios measured side by side in one run (see README)
 	@$(ENV) .venv/bin/python -m bench.scheduler_bench

@@ -53,10 +53,11 @@ def attempt(conn: psycopg.Connection, gateway: Gateway, token: Optional[str], st
                 if swap_identity:
                     cur.execute(f"SET LOCAL SESSION AUTHORIZATION {AUTHENTICATOR}")
                 gateway.assume(cur, token)
-                cur.execute("SELECT session_user, current_setting('is_superuser')")
-                session_user, superuser = cur.fetchone()
-                assert (session_user, superuser) == (AUTHENTICATOR, "off"), \
-                    f"an actor statement would run as {session_user} (superuser {superuser})"
+                cur.execute("SELECT session_user, r.rolsuper, r.rolinherit FROM pg_catalog.pg_roles r"
+                            " WHERE r.rolname = session_user")
+                session_user, superuser, inherits = cur.fetchone()
+                assert not superuser and not inherits, \
+                    f"an actor statement would run logged in as {session_user} (superuser {superuser}, inherit {inherits})"
                 cur.execute(statement, params)
                 rows = tuple(cur.fetchall()) if cur.description else ()
                 outcome = Outcome(ok=True, rows=rows, rowcount=cur.rowcount)
