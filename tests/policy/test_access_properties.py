@@ -4,16 +4,16 @@ cases. Each case is rolled back."""
 
 from __future__ import annotations
 
-import os
 from datetime import timezone
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 from psycopg.types.json import Jsonb
 
 from tests.policy.harness import BAD_TOKENS, INVALID, JOB, VARIANTS, load_matrix, run, statement, token_for
+from tests.support.profile import hypothesis_profile
 
 CELLS = load_matrix()
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default")
+PROFILE = hypothesis_profile()
 ACCESS_CASES = {"ci": 10_000, "debug": 50, "mutants": 300}.get(PROFILE, 1_000)
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)

@@ -85,10 +85,10 @@ class TokenFactory:
     # --- the actors ---------------------------------------------------------------------------------------------
     def user(self, sub: Any = "user_admin", **extra) -> str:
         """A Clerk-style user token (RS256, our kid, role authenticated). Pass sub=None to leave `sub` out."""
-        return self.sign_user(self.claims(sub=LEAVE_OUT if sub is None else sub, role="authenticated", **extra))
+        return self.sign_user(self.claims(**{"sub": LEAVE_OUT if sub is None else sub, "role": "authenticated", **extra}))
 
     def service(self, role: str = "service_role", **extra) -> str:
-        return self.sign_service(self.claims(role=role, **extra))
+        return self.sign_service(self.claims(**{"role": role, **extra}))
 
     def no_role(self, sub: str = "user_admin") -> str:
         """A user token without a role claim: PostgREST runs it as the anonymous role."""
