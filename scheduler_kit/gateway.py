@@ -16,7 +16,8 @@ Jose/Jwk.hs `canDecodeJws`):
   strings; an empty array passes. Nothing else is checked: any `sub`, no `exp`, no `role`.
 - The role is the value at the role claim path (`jwt-role-claim-key`, default `$.role`), the anonymous role when
   nothing is there. A value that is not a string becomes its JSON text (`["a","b"]`), which the database then
-  refuses as a role that does not exist (SQLSTATE 22023; PostgREST answers HTTP 401).
+  refuses as a role that does not exist (SQLSTATE 22023; PostgREST answers HTTP 401). `role: "none"` is
+  PostgreSQL's RESET ROLE: the request runs as the login role itself.
 - There is no per-key role allow-list: a validly signed token that says `role: service_role` runs as service_role.
 - The resolved role is written into the claims (`role`) before they become `request.jwt.claims`, and the session
   switches with `set_config('role', <role>, true)`: the login role must be allowed to, or PostgreSQL refuses

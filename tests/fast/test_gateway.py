@@ -140,6 +140,13 @@ def test_a_role_that_does_not_exist_passes_the_gateway_and_is_the_databases_to_r
     assert gateway.http_status("22023", message, session) == 401
 
 
+def test_role_none_passes_the_gateway_as_none(gateway, tokens):
+    """PostgreSQL reads set_config('role', 'none') as RESET ROLE: the request runs as the login role (authenticator)
+    itself, which is why that role must hold no privileges of its own."""
+    session = accepted(gateway, tokens.role_none())
+    assert (session.role, session.claims["role"]) == ("none", "none")
+
+
 def test_the_role_claim_path_is_configurable(tokens):
     nested = Gateway(tokens.gateway_config(role_claim_key="$.app_metadata.roles[1]"), clock=lambda: NOW)
     session = accepted(nested, tokens.user("u", role=LEAVE_OUT, app_metadata={"roles": ["x", "authenticated"]}))

@@ -163,6 +163,7 @@ class Verdict:
     verdict: str  # KILLED | SURVIVED | ERROR
     seconds: float
     killers: list[str] = field(default_factory=list)
+    first_failure: str = ""  # the first killing assertion's message
     problems: list[str] = field(default_factory=list)
     tests_run: int = 0
 
@@ -191,12 +192,12 @@ def nodeid(classname: str, name: str) -> str:
     return f"{classname}::{name}" if classname else name
 
 
-def read_junit(path: Path) -> tuple[int, list[str], list[str]]:
-    """(tests run, killing node ids, problems) from pytest's JUnit XML."""
+def read_junit(path: Path) -> tuple[int, list[str], str, list[str]]:
+    """(tests run, killing node ids, the first killing message, problems) from pytest's JUnit XML."""
     if not path.is_file() or path.stat().st_size == 0:
-        return 0, [], ["pytest wrote no JUnit report (killed, crashed or timed out)"]
+        return 0, [], "", ["pytest wrote no JUnit report (killed, crashed or timed out)"]
     root = ET.parse(path).getroot()
-    ran, killers, problems = 0, [], []
+    ran, killers, first, problems = 0, [], "", []
     for case in root.iter("testcase"):
         ident = nodeid(case.get("classname", ""), case.get("name", ""))
         outcomes = {child.tag: child for child in case}
@@ -206,9 +207,10 @@ def read_junit(path: Path) -> tuple[int, list[str], list[str]]:
             message = (element.get("message") or "").strip()
             if tag == "failure" and is_assertion(message, element.text or ""):
                 killers.append(ident)
+                first = first or " ".join(message.split())[:200]
             elif tag in ("failure", "error"):
                 problems.append(f"{tag} in {ident}: {message.splitlines()[0] if message else '(no message)'}"[:300])
-    return ran, killers, problems
+    return ran, killers, first, problems
 
 
 def run_tests(mutant: Optional[Mutant], tests: tuple, dsn: str, workdir: Path) -> Verdict:
@@ -231,12 +233,12 @@ def run_tests(mutant: Optional[Mutant], tests: tuple, dsn: str, workdir: Path) -
     except subprocess.TimeoutExpired:
         return Verdict("ERROR", time.perf_counter() - start, problems=[f"no verdict within {timeout:.0f} s"])
     seconds = time.perf_counter() - start
-    ran, killers, problems = read_junit(report)
+    ran, killers, first, problems = read_junit(report)
     if result.returncode not in (0, 1) and not killers:
         tail = (result.stdout + result.stderr).strip().splitlines()[-3:]
         problems.append(f"pytest exit {result.returncode}: " + " | ".join(tail))
     if killers:
-        return Verdict("KILLED", seconds, killers, problems, ran)
+        return Verdict("KILLED", seconds, killers, first, problems, ran)
     if result.returncode == 0 and not problems and ran > 0:
         return Verdict("SURVIVED", seconds, tests_run=ran)
     if ran == 0 and not problems:
@@ -287,7 +289,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                       f"{'passes' if baseline.verdict == 'SURVIVED' else 'FAILS'} "
                       f"({baseline.tests_run} tests, {baseline.seconds:.0f} s)", flush=True)
                 if baseline.verdict != "SURVIVED":
-                    for line in baseline.killers[:5] + baseline.problems[:5]:
+                    for line in baseline.killers[:1] + [baseline.first_failure] + baseline.problems[:5]:
                         print(f"    {line}")
                     print("the tests fail on the unmutated kit; fix that first")
                     return 1
@@ -303,7 +305,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                       f"{mutant.description}", flush=True)
                 if verdict.killers:
                     more = f" (+{len(verdict.killers) - 1} more)" if len(verdict.killers) > 1 else ""
-                    print(f"      killed by {verdict.killers[0]}{more}")
+                    print(f"      killed by {verdict.killers[0]}{more}: {verdict.first_failure}")
                 for problem in verdict.problems[:3]:
                     print(f"      {problem}")
                 if verdict.verdict != "KILLED":

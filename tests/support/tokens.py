@@ -121,6 +121,10 @@ class TokenFactory:
         """A validly signed token naming a role that does not exist in the database."""
         return self.forged_role(f"no_such_role_{secrets.token_hex(4)}")
 
+    def role_none(self) -> str:
+        """role: "none": set_config('role', 'none') is RESET ROLE, so PostgREST runs it as the login role itself."""
+        return self.forged_role("none")
+
     def aud_array(self, containing: bool = True) -> str:
         audiences = ["another-api", AUDIENCE] if containing else ["another-api", "yet-another-api"]
         return self.user("user_admin", aud=audiences)
