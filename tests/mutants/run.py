@@ -19,6 +19,8 @@ Default catalogue: tests/mutants/catalogue.yaml. A catalogue is YAML:
           - ["old text", "new text"]
         tests: [tests/fast/test_gateway.py]  # optional: pytest paths or node ids to run; default [tests/policy]
 
+A `source` mutant changes what the pytest process imports (the gateway, SQL templates it reads); the database still
+gets the unmutated model, which comes from the runner's own copy (mutate the model with `replace` or `sql`).
 `sql` may be combined with `replace` (model) or with `source`. An `old` text that does not occur stops the run
 before any test: the catalogue has to follow the code.
 
