@@ -3,16 +3,15 @@
 Fast tests (no marker) need nothing but Python. Tests marked `slow` use a real PostgreSQL server (the kit's own
 cluster, started on demand) and, where they say so, the real Pulumi engine through the Automation API.
 Profiles: `default` for a developer's run, `ci` (more examples, derandomized), `debug` (verbose, few examples) and
-`mutants` (for `make mutants`); choose one with HYPOTHESIS_PROFILE (CI=true selects `ci`).
+`mutants` (for `make mutants`); choose one with HYPOTHESIS_PROFILE (CI=true, 1 or yes selects `ci`; see
+tests/support/profile.py).
 """
 
 from __future__ import annotations
 
-import os
-
 import psycopg
 import pytest
-from hypothesis import HealthCheck, Verbosity, settings
+from hypothesis import HealthCheck, Phase, Verbosity, settings
 
 from scheduler_kit.gateway import Gateway
 from tests.support.cluster import Cluster
@@ -26,8 +25,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("debug", max_examples=10, deadline=None, verbosity=Verbosity.verbose)
-# `make mutants` runs the policy tests once per mutant: fewer random examples, the exhaustive matrix in full.
-settings.register_profile("mutants", max_examples=30, deadline=None, derandomize=True,
+# `make mutants` runs the policy tests once per mutant: fewer random examples, the exhaustive matrix in full, and no
+# shrinking: the runner needs to know that an assertion failed and where, not the smallest example, and shrinking a
+# failure against a live database can take longer than finding it. No example database, so a verdict does not depend
+# on what earlier mutants left behind.
+settings.register_profile("mutants", max_examples=30, deadline=None, derandomize=True, database=None,
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate],
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(hypothesis_profile())
 
