@@ -17,7 +17,7 @@ import yaml
 from psycopg import errors
 
 from scheduler_kit.gateway import Gateway, TokenRejected
-from tests.support.tokens import AUDIENCE, TokenFactory
+from tests.support.tokens import AUDIENCE, LEAVE_OUT, TokenFactory
 
 MATRIX_PATH = Path(__file__).resolve().parents[1] / "access_matrix.yaml"
 JOB = "matrix-job"
@@ -34,6 +34,7 @@ OUTCOMES = {
     "policy": "the privilege is there, but row level security refuses the new row (42501, WITH CHECK)",
     "rejected": "the gateway refuses the token; no SQL runs at all",
     "refused": "the token is accepted, but the database refuses to switch to its role (authenticator is no member)",
+    # (login_role's cells are `denied`: the request runs as authenticator itself, which holds nothing)
 }
 
 
@@ -72,16 +73,21 @@ def load_matrix(target: str = "postgres", path: Path = MATRIX_PATH) -> list[Cell
     return cells
 
 
-# Tokens real PostgREST refuses before any SQL.
+# Tokens real PostgREST refuses before any SQL (tests/fast/test_gateway.py pins the error of each).
 BAD_TOKENS: dict[str, Callable[[TokenFactory], str]] = {
     "expired": lambda t: t.expired(),
     "not yet valid": lambda t: t.not_yet_valid(),
+    "issued in the future": lambda t: t.iat_in_future(),
     "wrong key": lambda t: t.wrong_key(),
     "unknown kid": lambda t: t.unknown_kid(),
     "alg none": lambda t: t.alg_none(),
     "HS256 with the RS256 public key": lambda t: t.hs256_with_public_key(),
+    "payload tampered, signature kept": lambda t: t.tampered_payload(),
     "wrong audience": lambda t: t.wrong_audience(),
-    "audience list without ours": lambda t: t.user(ADMIN_SUB, aud=["someone-else", "another"]),
+    "audience list without ours": lambda t: t.aud_array(containing=False),
+    "service key expired": lambda t: t.service_expired(),
+    "service key not yet valid": lambda t: t.service_not_yet_valid(),
+    "service key, wrong audience": lambda t: t.service_wrong_audience(),
     "garbage": lambda t: "garbage.garbage.garbage",
 }
 
@@ -91,14 +97,15 @@ BAD_TOKENS: dict[str, Callable[[TokenFactory], str]] = {
 ACTOR_TOKENS: dict[str, dict[str, Callable[[TokenFactory], Optional[str]]]] = {
     "service": {
         "service key": lambda t: t.service(),
-        "service key without exp": lambda t: t.service(exp=None),
+        "service key without exp": lambda t: t.service(exp=LEAVE_OUT),
         # An issuer-trust question: a user-key token that claims service_role IS the service to PostgREST.
-        "user key claiming service_role": lambda t: t.user(ADMIN_SUB, role="service_role"),
+        "user key claiming service_role": lambda t: t.forged_role("service_role"),
     },
     "admin": {
         "plain": lambda t: t.user(ADMIN_SUB),
-        "without exp": lambda t: t.user(ADMIN_SUB, exp=None),
-        "audience list with ours": lambda t: t.user(ADMIN_SUB, aud=["someone-else", AUDIENCE]),
+        "without exp": lambda t: t.user(ADMIN_SUB, exp=LEAVE_OUT),
+        "without kid": lambda t: t.sign_user(t.claims(sub=ADMIN_SUB, role="authenticated"), kid=None),
+        "audience list with ours": lambda t: t.user(ADMIN_SUB, aud=["another-api", AUDIENCE]),
     },
     "regular": {"plain": lambda t: t.user(REGULAR_SUB)},
     "unknown_sub": {"plain": lambda t: t.user("matrix_deleted_user")},
@@ -111,15 +118,18 @@ ACTOR_TOKENS: dict[str, dict[str, Callable[[TokenFactory], Optional[str]]]] = {
     },
     "anon": {
         "no token": lambda t: None,
-        "token without role": lambda t: t.user(ADMIN_SUB, role=None),
-        "service key without role": lambda t: t.service(role=None),
+        "token without role": lambda t: t.user(ADMIN_SUB, role=LEAVE_OUT),
+        "service key without role": lambda t: t.service(role=LEAVE_OUT),
     },
     "bad_token": {name: make for name, make in BAD_TOKENS.items()},
     "refused_role": {
-        "role postgres": lambda t: t.user(ADMIN_SUB, role="postgres"),
-        "role pg_read_all_data": lambda t: t.user(ADMIN_SUB, role="pg_read_all_data"),
-        "role that does not exist": lambda t: t.user(ADMIN_SUB, role="no_such_role"),
+        "role postgres": lambda t: t.forged_role("postgres"),
+        "role pg_read_all_data": lambda t: t.forged_role("pg_read_all_data"),
+        "role that does not exist": lambda t: t.unknown_role(),
+        "role as a list": lambda t: t.role_list(),
+        "role as an object": lambda t: t.role_object(),
     },
+    "login_role": {"role none": lambda t: t.role_none()},
 }
 VARIANTS = {actor: sorted(shapes) for actor, shapes in ACTOR_TOKENS.items()}
 

@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 from tests.policy.harness import (ACTOR_TOKENS, ADMIN_SUB, JOB, REGULAR_SUB, as_service, expected_count, load_matrix, run,
                                   statement, totals)
 from tests.support.profile import hypothesis_profile
+from tests.support.tokens import LEAVE_OUT
 
 ACCESS_CASES = {"ci": 2_000, "debug": 50, "mutants": 300}.get(hypothesis_profile(), 500)
 
@@ -36,7 +37,7 @@ WITH_CLAIMS = {
     "admin": lambda t, extra: t.user(ADMIN_SUB, **extra),
     "regular": lambda t, extra: t.user(REGULAR_SUB, **extra),
     "unknown_sub": lambda t, extra: t.user("matrix_deleted_user", **extra),
-    "anon": lambda t, extra: t.user(ADMIN_SUB, role=None, **extra),
+    "anon": lambda t, extra: t.user(ADMIN_SUB, role=LEAVE_OUT, **extra),
 }
 
 jobs = st.lists(st.tuples(names, st.booleans(), st.booleans()), max_size=3)  # name, enabled, retired

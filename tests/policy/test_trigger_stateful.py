@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from tests.policy.harness import as_service
 from tests.support.actors import attempt
 
 JOBS = ("trig-a", "trig-b")
@@ -180,9 +181,9 @@ class StatisticsTrigger(RuleBasedStateMachine):
 
     @invariant()
     def statistics_match_the_model(self):
-        rows = {r[0]: r[1:] for r in self.conn.execute(
-            "SELECT job_name, total_runs, successful_runs, failed_runs, last_run_at, last_run_status,"
-            " last_run_duration_ms FROM public.job_schedules WHERE job_name = ANY(%s)", (list(JOBS),))}
+        rows = {r[0]: r[1:] for r in as_service(
+            self.conn, "SELECT job_name, total_runs, successful_runs, failed_runs, last_run_at, last_run_status,"
+                       " last_run_duration_ms FROM public.job_schedules WHERE job_name = ANY(%s)", (list(JOBS),))}
         for job in JOBS:
             mine = [status for eid, status in self.counted.items()
                     if next(e for e in self.executions if e.id == eid).job == job]
