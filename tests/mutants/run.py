@@ -2,7 +2,8 @@
 
     python -m tests.mutants.run [CATALOGUE.yaml ...] [--only NAME ...]
 
-Default catalogue: tests/mutants/catalogue.yaml. A catalogue is YAML:
+Default catalogues: tests/mutants/catalogue.yaml (the model, the grants, the admin check, the trigger) and
+tests/mutants/gateway_mutants.yaml (the PostgREST gateway). A catalogue is YAML:
 
     mutants:
       - name: select-policy-true            # unique, required
@@ -18,6 +19,10 @@ Default catalogue: tests/mutants/catalogue.yaml. A catalogue is YAML:
         replace:                             #   (the database gets the unmutated model)
           - ["old text", "new text"]
         tests: [tests/fast/test_gateway.py]  # optional: pytest paths or node ids to run; default [tests/policy]
+      - name: anon-member-of-authenticated
+        description: ...
+        sql: GRANT authenticated TO anon;    # a cluster-wide change (roles are shared by every database) ...
+        revert: REVOKE authenticated FROM anon;  # ... is undone by `revert` once the mutant's tests are over
 
 A `source` mutant changes what the pytest process imports (the gateway, SQL templates it reads); the database still
 gets the unmutated model, which comes from the runner's own copy (mutate the model with `replace` or `sql`).
@@ -25,8 +30,8 @@ gets the unmutated model, which comes from the runner's own copy (mutate the mod
 before any test: the catalogue has to follow the code.
 
 Each mutant gets a fresh database with its model (a `source`-only mutant shares one unmutated database; every test
-rolls back), then one pytest run (`-x`, HYPOTHESIS_PROFILE=mutants, POLICY_TEST_DSN pointing at it) whose JUnit XML
-gives the verdict:
+rolls back), then one pytest run (`-x`, HYPOTHESIS_PROFILE=mutants, POLICY_TEST_DSN pointing at it, its actors
+logging in as authenticator through POLICY_TEST_AUTHENTICATOR_DSN) whose JUnit XML gives the verdict:
 - KILLED: a named test's assertion failed (an `assert`, an AssertionError, pytest.raises or pytest.fail unmet);
   the runner prints that test.
 - SURVIVED: every selected test passed.
@@ -60,8 +65,9 @@ from tests.support.cluster import Cluster
 from tests.support.toolchain import ROOT
 
 CATALOGUE = Path(__file__).with_name("catalogue.yaml")
+CATALOGUES = [CATALOGUE, Path(__file__).with_name("gateway_mutants.yaml")]
 DEFAULT_TESTS = ("tests/policy",)
-KEYS = {"name", "description", "sql", "replace", "source", "tests"}
+KEYS = {"name", "description", "sql", "replace", "source", "tests", "revert"}
 KIT_PACKAGE = "scheduler_kit"
 
 
@@ -77,6 +83,7 @@ class Mutant:
     replace: tuple = ()
     source: Optional[str] = None
     tests: tuple = DEFAULT_TESTS
+    revert: str = ""  # SQL undoing a cluster-wide change after the mutant's tests
     where: str = ""  # catalogue file and entry, for messages
 
     @property
@@ -121,7 +128,7 @@ def load_catalogue(path: Path) -> list[Mutant]:
             raise CatalogueError(f"{where}: a mutant needs `sql`, `replace` or `source` with `replace`")
         mutants.append(Mutant(name=entry["name"], description=entry["description"].strip(), sql=entry.get("sql") or "",
                               replace=tuple(tuple(p) for p in pairs), source=entry.get("source"), tests=tuple(tests),
-                              where=where))
+                              revert=entry.get("revert") or "", where=where))
     return mutants
 
 
@@ -215,10 +222,11 @@ def read_junit(path: Path) -> tuple[int, list[str], str, list[str]]:
     return ran, killers, first, problems
 
 
-def run_tests(mutant: Optional[Mutant], tests: tuple, dsn: str, workdir: Path) -> Verdict:
+def run_tests(mutant: Optional[Mutant], tests: tuple, cluster: Cluster, database: str, workdir: Path) -> Verdict:
     report = workdir / "junit.xml"
     report.unlink(missing_ok=True)
-    env = {**os.environ, "POLICY_TEST_DSN": dsn, "HYPOTHESIS_PROFILE": "mutants"}
+    env = {**os.environ, "POLICY_TEST_DSN": cluster.dsn_for(database), "HYPOTHESIS_PROFILE": "mutants",
+           "POLICY_TEST_AUTHENTICATOR_DSN": cluster.actor_dsn_for(database), "POLICY_TEST_TARGET": cluster.target}
     plugin: list[str] = []
     if mutant is not None and mutant.source:
         tree = workdir / "kit"
@@ -261,7 +269,7 @@ def fresh_database(cluster: Cluster, mutant: Optional[Mutant]) -> str:
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("catalogues", nargs="*", type=Path, default=[CATALOGUE])
+    parser.add_argument("catalogues", nargs="*", type=Path, default=CATALOGUES)
     parser.add_argument("--only", action="append", default=[], metavar="NAME", help="run only these mutants")
     args = parser.parse_args(argv)
     mutants = [m for path in args.catalogues for m in load_catalogue(path)]
@@ -280,13 +288,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         else:
             model_sql(mutant)
 
-    cluster = Cluster.start()
+    cluster = Cluster.start("postgres")
     shared = fresh_database(cluster, None)
     try:
         with tempfile.TemporaryDirectory(prefix="schedkit-mutants-") as scratch:
             workdir = Path(scratch)
             for tests in dict.fromkeys(m.tests for m in mutants):
-                baseline = run_tests(None, tests, cluster.dsn_for(shared), workdir)
+                baseline = run_tests(None, tests, cluster, shared, workdir)
                 print(f"baseline (no mutant) on {' '.join(tests)}: "
                       f"{'passes' if baseline.verdict == 'SURVIVED' else 'FAILS'} "
                       f"({baseline.tests_run} tests, {baseline.seconds:.0f} s)", flush=True)
@@ -299,8 +307,11 @@ def main(argv: Optional[list[str]] = None) -> int:
             for mutant in mutants:
                 database = fresh_database(cluster, mutant) if mutant.needs_own_database else shared
                 try:
-                    verdict = run_tests(mutant, mutant.tests, cluster.dsn_for(database), workdir)
+                    verdict = run_tests(mutant, mutant.tests, cluster, database, workdir)
                 finally:
+                    if mutant.revert:
+                        with psycopg.connect(cluster.dsn_for(database), autocommit=True) as conn:
+                            conn.execute(mutant.revert)
                     if database != shared:
                         cluster.drop_database(database)
                 print(f"  {mutant.name:<34} {verdict.verdict:<8} {verdict.seconds:5.0f} s  [{mutant.kind}] "
