@@ -85,3 +85,18 @@ def test_the_markdown_starts_with_the_marker_ci_finds_its_comment_by():
     from scheduler_kit.jobs_cli import MARKER
 
     assert summarize({}, [job("a")], "local").splitlines()[0] == MARKER
+
+
+def test_the_workflow_keeps_one_comment_and_attaches_the_preview():
+    import yaml
+
+    from scheduler_kit.jobs_cli import MARKER
+    from tests.support.toolchain import ROOT
+
+    workflow = yaml.safe_load((ROOT / ".github/workflows/pull-request.yml").read_text())
+    steps = {step.get("name"): step for step in workflow["jobs"]["check"]["steps"]}
+    post = steps["Post or update the summary comment"]["run"]
+    assert f"marker='{MARKER}'" in post and "--method PATCH" in post and "gh pr comment" in post
+    assert steps["Attach the full preview"]["uses"].startswith("actions/upload-artifact@")
+    assert "preview.txt" in steps["Attach the full preview"]["with"]["path"]
+    assert '--exit-code' in steps["Preview this pull request"]["run"]
