@@ -62,7 +62,7 @@ validate: bootstrap   ## check jobs.yaml: problems with file:line:column, or eac
 	@.venv/bin/python -m scheduler_kit.jobs_cli validate $(JOBS)
 
 SUMMARY_ARGS ?=
-jobs-summary: bootstrap   ## what jobs.yaml changes against STACK's deployed jobs (Markdown; SUMMARY_ARGS="--json --exit-code")
+jobs-summary: bootstrap   ## what jobs.yaml changes against STACK's deployed jobs (Markdown; SUMMARY_ARGS=--json)
 	@$(ENV) .venv/bin/python -m scheduler_kit.jobs_cli summary $(JOBS) --stack $(STACK) $(SUMMARY_ARGS)
 
 TARGET ?= postgres
