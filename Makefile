@@ -39,7 +39,7 @@ preview: stack        ## pulumi preview on STACK against the live database (--re
 	@$(ENV) pulumi preview --refresh --non-interactive --stack $(STACK) --diff
 
 refresh: stack        ## pulumi refresh on STACK: folds the live database into state (prefer `make preview`, then `make up`)
-	@$(ENV) pulumi refresh --yes --non-interactive --stack $(STACK)
+	@$(ENV) pulumi refresh --yes --non-interactive --diff --stack $(STACK)
 
 destroy: stack        ## pulumi destroy on STACK (the local stack drops everything, history included)
 	@$(ENV) pulumi destroy --yes --non-interactive --stack $(STACK)
