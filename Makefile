@@ -7,8 +7,13 @@ DB_PROFILE ?= postgres
 ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
-.PHONY: bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
+.PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
         bench sql validate jobs-summary test-policies mutants clean
+
+help:                 ## this list of targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## /\1\t/' \
+	  | awk -F'\t' '{ printf "  make %-14s %s\n", $$1, $$2 }'
+	@echo "  variables: STACK=$(STACK) JOBS=$(JOBS) TARGET=$(TARGET) SUMMARY_ARGS=..."
 
 bootstrap:            ## build or reuse the Pulumi toolchain and the virtualenv
 	@toolchain/bootstrap.sh
@@ -25,19 +30,20 @@ db-url:               ## print a libpq URL to it, as the role one deploys as (on
 db-destroy:           ## stop it and delete its data
 	@toolchain/localdb.sh --profile $(DB_PROFILE) destroy
 
-stack: bootstrap db-start   ## create or refresh the `local` stack's settings
-	@toolchain/stack-local.sh $(STACK)
+stack: bootstrap      ## select STACK: `local` is created/refreshed for the local database; others must exist, untouched
+	@toolchain/stack.sh $(STACK)
 
-up: stack             ## bootstrap, start the local database, pulumi up on the local stack
+# These targets are non-interactive (--yes): they are what `make` and CI run. `pulumi` typed by hand still asks.
+up: stack             ## pulumi up on STACK (default local; starts the local database for it)
 	@$(ENV) pulumi up --yes --skip-preview --non-interactive --stack $(STACK)
 
-preview: stack
-	@$(ENV) pulumi preview --non-interactive --stack $(STACK) --diff
+preview: stack        ## pulumi preview on STACK against the live database (--refresh): shows drift field by field
+	@$(ENV) pulumi preview --refresh --non-interactive --stack $(STACK) --diff
 
-refresh: stack
-	@$(ENV) pulumi refresh --yes --non-interactive --stack $(STACK)
+refresh: stack        ## pulumi refresh on STACK: folds the live database into state (prefer `make preview`, then `make up`)
+	@$(ENV) pulumi refresh --yes --non-interactive --diff --stack $(STACK)
 
-destroy: stack
+destroy: stack        ## pulumi destroy on STACK (the local stack drops everything, history included)
 	@$(ENV) pulumi destroy --yes --non-interactive --stack $(STACK)
 
 test: bootstrap test-fast test-slow   ## every test: fast unit tests, then the live-database and Pulumi-engine tests
@@ -58,8 +64,9 @@ JOBS ?= jobs.yaml
 validate: bootstrap   ## check jobs.yaml: problems with file:line:column, or each schedule in words and its next runs
 	@.venv/bin/python -m scheduler_kit.jobs_cli validate $(JOBS)
 
-jobs-summary: bootstrap   ## Markdown summary of what jobs.yaml changes against the deployed stack (for PRs)
-	@$(ENV) .venv/bin/python -m scheduler_kit.jobs_cli summary $(JOBS) --stack $(STACK)
+SUMMARY_ARGS ?=
+jobs-summary: bootstrap   ## what jobs.yaml changes against STACK's deployed jobs (Markdown; SUMMARY_ARGS=--json)
+	@$(ENV) .venv/bin/python -m scheduler_kit.jobs_cli summary $(JOBS) --stack $(STACK) $(SUMMARY_ARGS)
 
 TARGET ?= postgres
 sql: bootstrap        ## write the whole model as one SQL migration: build/scheduler-$(TARGET).sql

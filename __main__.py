@@ -5,7 +5,8 @@ import pulumi
 from scheduler_kit.components.jobs import ScheduledJobs
 from scheduler_kit.components.scheduler import SchedulerDatabase
 from scheduler_kit.components.supabase_base import SupabaseBase
-from scheduler_kit.config import ConfigError, load_stack_settings
+from scheduler_kit.config import ConfigError, load_stack_settings, program_connection
+from scheduler_kit.db import DatabaseUnreachable, check_reachable
 from scheduler_kit.jobs_file import JobsFileError, load_jobs
 from scheduler_kit.policies import PolicyFileError
 
@@ -13,7 +14,9 @@ from scheduler_kit.policies import PolicyFileError
 try:
     settings = load_stack_settings()
     jobs = load_jobs(settings.jobs_file)
-except (ConfigError, JobsFileError) as error:
+    # A database that cannot be reached fails the preview here, in one line, instead of the up in hundreds.
+    check_reachable(program_connection(settings))
+except (ConfigError, JobsFileError, DatabaseUnreachable) as error:
     raise pulumi.RunError(str(error)) from None
 
 try:
@@ -27,5 +30,5 @@ job_resources = ScheduledJobs("jobs", jobs, depends_on=[scheduler.resources["tab
 pulumi.export("database", settings.connection.redacted())
 pulumi.export("target", settings.target)
 pulumi.export("history_protected", settings.protect_history)
-# What the PR summary compares jobs.yaml against.
-pulumi.export("jobs", {job.name: job.as_dict() for job in jobs})
+# A count, not every job: outputs are reprinted by each preview, and the jobs summary reads the Job resources.
+pulumi.export("job_count", len(jobs))

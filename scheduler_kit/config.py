@@ -50,6 +50,50 @@ class ConnectionSettings:
     def redacted(self) -> str:
         return f"{self.user}@{self.host}:{self.port}/{self.database} (sslmode={self.sslmode})"
 
+    def failure(self, libpq_message: str) -> str:
+        """One line for a failed connection: where, what failed, what to check. Never the password."""
+        return f"cannot connect to {self.redacted()}: {_diagnose(self, libpq_message)}"
+
+
+_PASSWORD = "check scheduler-kit:password (`pulumi config set --secret scheduler-kit:password`)"
+
+
+def _diagnose(c: ConnectionSettings, message: str) -> str:
+    """What failed and what to check, from libpq's message (several lines, with server prefixes) for one cause."""
+    text = " ".join(message.split())
+    lower = text.lower()
+    where = f"{c.host}:{c.port}"
+    rules = (
+        ("password authentication failed", f"the server refused the password for user {c.user!r}; {_PASSWORD}"),
+        ("no password supplied", f"the server wants a password for user {c.user!r} and the stack has none; {_PASSWORD}"),
+        ("tenant or user not found", f"the pooler at {where} does not know user {c.user!r}; with the Supabase "
+                                     "pooler the user is postgres.<project-ref> (check scheduler-kit:user)"),
+        ("connection refused", f"nothing accepts connections at {where} (connection refused); check "
+                               "scheduler-kit:host and scheduler-kit:port, and that the server is running"),
+        ("name or service not known", f"the host name {c.host!r} does not resolve; check scheduler-kit:host"),
+        ("failed to resolve host", f"the host name {c.host!r} does not resolve; check scheduler-kit:host"),
+        ("could not translate host name", f"the host name {c.host!r} does not resolve; check scheduler-kit:host"),
+        ("timeout expired", f"no answer from {where} within {c.connect_timeout} s; check scheduler-kit:host and "
+                            "scheduler-kit:port and any firewall (Supabase's direct host is IPv6-only: use the "
+                            "session pooler host and port 5432 on an IPv4 network)"),
+        ("network is unreachable", f"{where} is not reachable from this machine (network unreachable; an IPv6-only "
+                                   "host on an IPv4 network?); check scheduler-kit:host"),
+        ("server does not support ssl", f"the server does not offer TLS but sslmode is {c.sslmode}; check "
+                                        "scheduler-kit:sslmode"),
+        ("ssl", f"the TLS handshake failed ({text[text.lower().find('ssl'):][:80]}); check scheduler-kit:sslmode "
+                "and that the port is a PostgreSQL port"),
+        ("does not exist", "the server says: " + text.split("FATAL:", 1)[-1].strip() + "; check scheduler-kit:database "
+                           "and scheduler-kit:user"),
+        ("no pg_hba.conf entry", f"the server does not accept user {c.user!r} from this machine (pg_hba.conf); "
+                                 "ask its administrator, or check scheduler-kit:sslmode"),
+        ("too many connections", "the server has no free connection slots; try again, or use a pooler"),
+    )
+    for needle, explanation in rules:
+        if needle in lower:
+            return explanation
+    last = text.split(" failed: ", 1)[-1].replace("FATAL: ", "").strip()
+    return f"{last or 'the connection failed'}; check the scheduler-kit:host, port, user, password and sslmode settings"
+
 
 @dataclass(frozen=True)
 class AdminLookup:
@@ -94,8 +138,9 @@ def _require_identifier(key: str, value: str, qualified: bool = False) -> str:
 def settings_from_mapping(get: Mapping[str, Any] | Any, stack_name: str = "", with_password: bool = True) -> StackSettings:
     """Builds settings from anything with `get(key)` (a `pulumi.Config` or a dict); raises ConfigError.
 
-    The Pulumi program itself never needs the password (the providers read it from the stack config), so it
-    passes with_password=False and the secret is never materialised there.
+    The resources never get the password as an input (the providers read it from the stack config at configure
+    time), so it never reaches state; load_stack_settings passes with_password=False, and the program reads the
+    secret only for its reachability check (program_connection).
     """
 
     def raw(key: str) -> Optional[str]:
@@ -159,3 +204,17 @@ def load_stack_settings() -> StackSettings:
     import pulumi
 
     return settings_from_mapping(pulumi.Config("scheduler-kit"), pulumi.get_stack(), with_password=False)
+
+
+def program_connection(settings: StackSettings) -> ConnectionSettings:
+    """The stack's connection with its password, for the program's check that the database can be reached.
+
+    Read from the raw stack config (already decrypted for the program by the engine) so that no secret-as-plaintext
+    warning is logged; the value goes into no resource input and no output.
+    """
+    import dataclasses
+
+    from pulumi.runtime import get_config
+
+    password = get_config("scheduler-kit:password")
+    return dataclasses.replace(settings.connection, password=str(password) if password else None)

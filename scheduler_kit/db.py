@@ -49,12 +49,21 @@ def literal(value: object) -> sql.Composable:
     return sql.Literal(value)
 
 
+class DatabaseUnreachable(ConnectionError):
+    """The database cannot be reached or refuses the login; the message is one line: where, what, what to check."""
+
+
 def connect(settings: ConnectionSettings, autocommit: bool = False) -> psycopg.Connection:
     try:
         return psycopg.connect(settings.conninfo(), autocommit=autocommit)
     except psycopg.OperationalError as exc:
         # libpq's message can echo the connection string's host and user, never the password.
-        raise ConnectionError(f"cannot connect to {settings.redacted()}: {str(exc).strip()}") from None
+        raise DatabaseUnreachable(settings.failure(str(exc))) from None
+
+
+def check_reachable(settings: ConnectionSettings) -> None:
+    """Connects once and disconnects: DatabaseUnreachable when that fails."""
+    connect(settings, autocommit=True).close()
 
 
 @contextlib.contextmanager

@@ -1,9 +1,16 @@
 """Command line for jobs.yaml, for people and for CI.
 
     python -m scheduler_kit.jobs_cli validate [FILE]            # problems, or each schedule in words + next runs
-    python -m scheduler_kit.jobs_cli summary [FILE] [--stack S] # Markdown: what a deploy would do to the jobs
+    python -m scheduler_kit.jobs_cli summary [FILE] [--stack S] [--json] [--exit-code]
+                                                                # what a deploy would do to the jobs
 
-Exit status: 0 valid / summary printed, 1 invalid file, 2 usage.
+The summary compares the file with the jobs the stack's state records as deployed: each Job resource as its last
+successful create or update left it (a failed deploy leaves a job's state as it was). The stack outputs are not
+used: the engine writes them even when resource operations fail.
+
+Exit status of validate: 0 valid, 1 invalid file, 2 usage.
+Exit status of summary: 0 printed (with --exit-code: 0 no job changes, 1 some, as `git diff --exit-code`),
+2 usage, 3 the file is invalid or the deployed jobs cannot be read (unknown stack, unreadable state).
 """
 
 from __future__ import annotations
@@ -18,6 +25,35 @@ from typing import Any, Optional
 from .jobs_file import JobDefinition, JobsFileError, describe_schedule, load_jobs
 
 FIELDS = ("display_name", "description", "cron", "enabled", "service", "endpoint", "config")
+# The Job resources' type token ends with this (scheduler_kit/providers/job.py, class Job).
+JOB_TYPE_SUFFIX = ":Job"
+# The first line of the Markdown: lets CI find its own pull-request comment and update it.
+MARKER = "<!-- scheduler-kit:jobs-summary -->"
+EXIT_CHANGES, EXIT_ERROR = 1, 3
+
+
+class DeployedJobsError(RuntimeError):
+    """The deployed jobs of a stack cannot be read; the message says why and what to do."""
+
+
+def job_changes(deployed: dict[str, dict], jobs: list[JobDefinition]) -> dict[str, Any]:
+    """What reconciling `jobs` into a stack that has `deployed` does: added, changed (field: old, new), removed."""
+    wanted = {job.name: job.as_dict() for job in jobs}
+    changed = {}
+    for name in sorted(set(wanted) & set(deployed)):
+        fields = {f: {"old": deployed[name].get(f), "new": wanted[name].get(f)}
+                  for f in FIELDS if deployed[name].get(f) != wanted[name].get(f)}
+        if fields:
+            changed[name] = fields
+    return {
+        "added": {name: wanted[name] for name in sorted(set(wanted) - set(deployed))},
+        "changed": changed,
+        "removed": {name: deployed[name] for name in sorted(set(deployed) - set(wanted))},
+    }
+
+
+def has_changes(changes: dict[str, Any]) -> bool:
+    return any(changes[kind] for kind in ("added", "changed", "removed"))
 
 
 def _schedule(cron: str) -> str:
@@ -34,47 +70,87 @@ def _value(field: str, value: Any) -> str:
 
 
 def summarize(deployed: dict[str, dict], jobs: list[JobDefinition], stack: str) -> str:
-    """Markdown describing what reconciling `jobs` into a stack whose last deploy had `deployed` will do."""
-    wanted = {job.name: job.as_dict() for job in jobs}
-    added = sorted(set(wanted) - set(deployed))
-    removed = sorted(set(deployed) - set(wanted))
-    changed = {
-        name: [f for f in FIELDS if deployed[name].get(f) != wanted[name].get(f)]
-        for name in sorted(set(wanted) & set(deployed))
-    }
-    changed = {name: fields for name, fields in changed.items() if fields}
-    lines = [f"### jobs.yaml: what a deploy to `{stack}` changes", ""]
-    if not (added or removed or changed):
+    """Markdown describing what reconciling `jobs` into a stack whose deployed jobs are `deployed` will do."""
+    changes = job_changes(deployed, jobs)
+    added, changed, removed = changes["added"], changes["changed"], changes["removed"]
+    lines = [MARKER, f"### jobs.yaml: what a deploy to `{stack}` changes", ""]
+    if not has_changes(changes):
         return "\n".join(lines + ["No job changes.", ""])
     lines.append(f"{len(added)} added, {len(changed)} changed, {len(removed)} removed.")
     if added:
         lines += ["", f"**Added ({len(added)})**", "", "| job | schedule | service | endpoint | enabled |",
                   "| --- | --- | --- | --- | --- |"]
-        for name in added:
-            job = wanted[name]
+        for name, job in added.items():
             lines.append(f"| `{name}` | {_schedule(job['cron'])} | `{job['service']}` | `{job['endpoint']}` |"
                          f" {'yes' if job['enabled'] else 'no'} |")
     if changed:
         lines += ["", f"**Changed ({len(changed)})**", ""]
         for name, fields in changed.items():
             lines.append(f"- `{name}`")
-            for field in fields:
-                lines.append(f"  - {field}: {_value(field, deployed[name].get(field))} → {_value(field, wanted[name].get(field))}")
+            for field, values in fields.items():
+                lines.append(f"  - {field}: {_value(field, values['old'])} → {_value(field, values['new'])}")
                 if field in ("cron", "enabled"):
                     lines.append(f"    (overrides any change an admin made to {field} at run time)")
     if removed:
         lines += ["", f"**Removed ({len(removed)})**: retired, not deleted: disabled, history and statistics kept.", ""]
-        lines += [f"- `{name}`: was {_schedule(deployed[name]['cron'])}" for name in removed]
+        lines += [f"- `{name}`: was {_schedule(job['cron'])}" for name, job in removed.items()]
     return "\n".join(lines + [""])
 
 
+def summary_json(deployed: dict[str, dict], jobs: list[JobDefinition], stack: str) -> str:
+    changes = job_changes(deployed, jobs)
+    return json.dumps({"stack": stack, "changes": has_changes(changes), **changes}, indent=2, ensure_ascii=False,
+                      sort_keys=True)
+
+
+def _pulumi(*args: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["pulumi", *args, "--non-interactive"], capture_output=True, text=True)
+    except FileNotFoundError:
+        raise DeployedJobsError("the pulumi command is not on PATH; run `. toolchain/env.sh` first "
+                                "(or use `make jobs-summary`)") from None
+
+
+def stack_names() -> list[str]:
+    result = _pulumi("stack", "ls", "--json")
+    if result.returncode != 0:
+        return []
+    return sorted(entry["name"] for entry in json.loads(result.stdout or "[]"))
+
+
+def jobs_from_state(deployment: dict[str, Any]) -> dict[str, dict]:
+    """The jobs a `pulumi stack export` document records: each Job resource's fields as last deployed."""
+    names = set(JobDefinition.__dataclass_fields__)
+    jobs = {}
+    for resource in (deployment.get("deployment") or {}).get("resources") or []:
+        if not resource.get("type", "").endswith(JOB_TYPE_SUFFIX) or resource.get("delete"):
+            continue
+        outputs = resource.get("outputs") or {}
+        if "name" in outputs:
+            jobs[outputs["name"]] = {k: v for k, v in outputs.items() if k in names}
+    return jobs
+
+
 def deployed_jobs(stack: str) -> dict[str, dict]:
-    """The jobs recorded by the stack's last deploy (its `jobs` output); empty for a stack never deployed."""
-    result = subprocess.run(["pulumi", "stack", "output", "jobs", "--json", "--stack", stack],
-                            capture_output=True, text=True)
-    if result.returncode != 0 or not result.stdout.strip():
-        return {}
-    return json.loads(result.stdout) or {}
+    """The jobs deployed to `stack` according to its state; DeployedJobsError when that cannot be read.
+
+    A stack that exists but was never deployed has none. An unknown stack is an error listing the stacks: a
+    mistyped name must not read as "everything is new", nor create anything.
+    """
+    result = _pulumi("stack", "export", "--stack", stack)
+    if result.returncode != 0:
+        known = stack_names()
+        if stack not in known:
+            raise DeployedJobsError(
+                f"no stack named {stack!r}; the stacks are: {', '.join(known) or '(none)'} "
+                "(create one with `pulumi stack init`, see README: Targeting another database)")
+        reason = (result.stderr.strip().splitlines() or ["pulumi stack export failed"])[-1]
+        raise DeployedJobsError(f"cannot read the deployed jobs of stack {stack!r}: {reason}")
+    try:
+        return jobs_from_state(json.loads(result.stdout or "{}"))
+    except (ValueError, AttributeError) as error:
+        raise DeployedJobsError(f"cannot read the deployed jobs of stack {stack!r}: its state is not "
+                                f"readable ({error})") from None
 
 
 def validate_report(jobs: list[JobDefinition], now: Optional[datetime] = None) -> str:
@@ -92,22 +168,32 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="check jobs.yaml")
     validate.add_argument("file", nargs="?", default="jobs.yaml")
-    summary = sub.add_parser("summary", help="Markdown summary of the changes against a deployed stack")
+    summary = sub.add_parser("summary", help="what a deploy would change in the jobs, against a deployed stack")
     summary.add_argument("file", nargs="?", default="jobs.yaml")
     summary.add_argument("--stack", default="local")
+    summary.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+    summary.add_argument("--exit-code", action="store_true", help="exit 1 when a deploy would change any job")
     args = parser.parse_args(argv)
+    invalid_status = 1 if args.command == "validate" else EXIT_ERROR
     try:
         jobs = load_jobs(args.file)
     except JobsFileError as error:
         print(f"{args.file} is not valid ({len(error.problems)} problem(s)):", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
-        return 1
+        return invalid_status
     if args.command == "validate":
         print(f"{args.file}: {len(jobs)} job(s), valid")
         print(validate_report(jobs))
-    else:
-        print(summarize(deployed_jobs(args.stack), jobs, args.stack))
+        return 0
+    try:
+        deployed = deployed_jobs(args.stack)
+    except DeployedJobsError as error:
+        print(f"jobs summary: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(summary_json(deployed, jobs, args.stack) if args.json else summarize(deployed, jobs, args.stack))
+    if args.exit_code and has_changes(job_changes(deployed, jobs)):
+        return EXIT_CHANGES
     return 0
 
 

@@ -10,6 +10,7 @@ import difflib
 import functools
 import json
 import math
+import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -19,7 +20,7 @@ from typing import Any, Iterator, Optional
 import jsonschema
 import yaml
 
-from .cron import matches_grammar
+from .cron import FORMS as CRON_FORMS, explain as explain_cron, five_fields, matches_grammar
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "jobs.schema.json"
 MAX_FILE_BYTES = 1024 * 1024
@@ -107,7 +108,7 @@ def _where(path: list) -> str:
 
 
 def _structural_problems(file: str, root: yaml.Node) -> Iterator[Problem]:
-    """Duplicate keys, non-string keys and aliases, which PyYAML would otherwise accept silently."""
+    """Duplicate keys, non-string keys, aliases and YAML 1.1 booleans, which PyYAML would otherwise accept silently."""
     seen: set[int] = set()
 
     def walk(node: yaml.Node, path: list) -> Iterator[Problem]:
@@ -117,6 +118,13 @@ def _structural_problems(file: str, root: yaml.Node) -> Iterator[Problem]:
                           "YAML anchors and aliases are not allowed", "write the value out in full")
             return
         seen.add(id(node))
+        if (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:bool"
+                and node.value.lower() not in ("true", "false")):
+            mark = node.start_mark
+            yield Problem(file, mark.line + 1, mark.column + 1, _where(path),
+                          f"{node.value!r} is read as a boolean (a YAML 1.1 rule) and is ambiguous",
+                          f"write {'true' if node.value.lower() in ('yes', 'y', 'on') else 'false'}, "
+                          f"or \"{node.value}\" in quotes for the text")
         if isinstance(node, yaml.MappingNode):
             keys: dict[str, yaml.Node] = {}
             for key, value in node.value:
@@ -174,11 +182,32 @@ def _schema_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
+_TYPE_WORDS = {"array": "a list", "object": "a mapping", "string": "a string", "boolean": "true or false",
+               "integer": "a whole number", "number": "a number", "null": "nothing"}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (the value is empty)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
 def _schema_fix(error: jsonschema.ValidationError) -> tuple[str, str, list]:
     """A reader's message and fix for a JSON-schema error, plus the path to point at."""
     path = list(error.absolute_path)
+    field_name = path[-1] if path else ""
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})), key=str)
         name = str(extra[0]) if extra else "?"
         guess = difflib.get_close_matches(name, list(error.schema.get("properties", {})), n=1)
         fix = f"did you mean {guess[0]!r}?" if guess else f"allowed fields: {', '.join(error.schema.get('properties', {}))}"
@@ -186,102 +215,179 @@ def _schema_fix(error: jsonschema.ValidationError) -> tuple[str, str, list]:
     if error.validator == "required":
         return error.message, "add it", path
     if error.validator == "pattern":
-        field_name = path[-1] if path else ""
+        if field_name == "cron":
+            return f"{error.instance!r}: {explain_cron(error.instance)}", f"write {CRON_FORMS}", path
         if field_name in ("name", "service"):
             return f"{error.instance!r} is not lower-case letters, digits and single dashes", "e.g. weekly-digest", path
         if field_name == "endpoint":
             return f"{error.instance!r} is not a path", "start it with / and use no spaces, e.g. /api/jobs/weekly-digest", path
     if error.validator == "type":
-        return f"expected {error.validator_value}, got {type(error.instance).__name__}", \
-               "quote strings, write true/false for booleans, use a mapping for config", path
+        if error.instance is None and field_name == "jobs":
+            return "is empty", "list the jobs under it (each starting with `- name:`), or write `jobs: []`", path
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
+        if "boolean" in expected:
+            fix = "write true or false"
+        elif error.instance is None:
+            fix = "give a value, or remove the field"
+        elif "string" in expected:
+            fix = "put the value in quotes"
+        else:
+            fix = f"write {words} here"
+        return f"expected {words}, got {_kind(error.instance)}", fix, path
     if error.validator in ("maxLength", "maxItems"):
         return f"is longer than {error.validator_value}", "shorten it", path
     if error.validator == "minLength":
-        return "is too short", "give a value" if error.validator_value <= 1 else "give a full five-field expression", path
+        return "is empty", "give a value, or remove the field", path
     return error.message, "", path
 
 
+def _compose(text: str, file: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        raise JobsFileError([_yaml_problem(text, file, error)]) from None
+    except yaml.YAMLError as error:
+        raise JobsFileError([Problem(file, 1, 1, "", f"not valid YAML: {error}", "")]) from None
+
+
+_QUOTED_START = re.compile(r"""^(\s*(-\s+)?([^\s#'"][^:#]*:\s+|-\s+)?)(["'])""")
+
+
+def _unclosed_quote(lines: list[str], before_line: int) -> Optional[tuple[int, int, str]]:
+    """The first line (1-based) before `before_line` whose value opens a quote that the line does not close."""
+    for number, line in enumerate(lines[: max(before_line - 1, 0)], start=1):
+        match = _QUOTED_START.match(line)
+        if not match:
+            continue
+        quote, rest = match.group(4), line[match.end():]
+        if quote == '"':
+            closed = re.search(r'(?<!\\)(\\\\)*"', rest) is not None
+        else:
+            closed = "'" in rest.replace("''", "")
+        if not closed:
+            return number, match.end(), quote
+    return None
+
+
+def _yaml_problem(text: str, file: str, error: yaml.MarkedYAMLError) -> Problem:
+    """A YAML syntax error, placed where the mistake is and worded with the usual fix."""
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem, context = str(error.problem or ""), str(error.context or "")
+    lines = text.splitlines()
+    if "'\\t'" in problem:
+        return Problem(file, line, column, "", "a tab character where YAML expects indentation or a value",
+                       "indent with spaces; YAML does not allow tabs for indentation")
+    if "alias" in context and error.context_mark is not None:
+        at = error.context_mark
+        return Problem(file, at.line + 1, at.column + 1, "", "an unquoted value starting with * is read as a YAML alias",
+                       'quote it, e.g. cron: "*/5 * * * *"')
+    if "cannot start any token" in problem and mark is not None:
+        char = problem.split("'")[1] if problem.count("'") >= 2 else "?"
+        return Problem(file, line, column, "", f"an unquoted value cannot start with {char!r} in YAML",
+                       f'quote it, e.g. cron: "{char}daily"' if char == "@" else "put the value in quotes")
+    if "quoted scalar" in context and error.context_mark is not None:
+        at = error.context_mark
+        return Problem(file, at.line + 1, at.column + 1, "", "this quote is never closed",
+                       "close the quote on the same line")
+    unclosed = _unclosed_quote(lines, line)
+    if unclosed is not None:
+        number, col, quote = unclosed
+        return Problem(file, number, col, "",
+                       f"the {'double' if quote == chr(34) else 'single'} quote opened here is not closed on its line, "
+                       f"so YAML reads on until line {line}", "close the quote on the same line")
+    return Problem(file, line, column, "", f"not valid YAML: {problem or error}",
+                   "check indentation (spaces only) and quoting near this position")
+
+
 def validate_text(text: str, file: str = "jobs.yaml") -> list[JobDefinition]:
-    """The jobs of a jobs.yaml text, or JobsFileError listing every problem."""
+    """The jobs of a jobs.yaml text, or JobsFileError listing every problem found in one pass."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise JobsFileError([Problem(file, 1, 1, "", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB",
                                      "split configuration out of jobs.yaml")])
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise JobsFileError([Problem(file, line, column, "", f"not valid YAML: {error.problem or error}",
-                                     "check indentation and quoting near this position")]) from None
-    except yaml.YAMLError as error:
-        raise JobsFileError([Problem(file, 1, 1, "", f"not valid YAML: {error}", "")]) from None
+    root = _compose(text, file)
     if root is None:
         raise JobsFileError([Problem(file, 1, 1, "", "the file is empty", "start it with `jobs:` and a list of jobs")])
     problems = list(_structural_problems(file, root))
-    if problems:
-        raise JobsFileError(problems)
-    locate = _Locator(root)
     try:
         data = yaml.SafeLoader(text).get_single_data()
     except (yaml.YAMLError, ValueError, OverflowError) as error:
-        raise JobsFileError([Problem(file, 1, 1, "", f"not valid YAML: {error}", "")]) from None
+        raise JobsFileError([*problems, Problem(file, 1, 1, "", f"not valid YAML: {error}", "")]) from None
+    problems += [p for p in _document_problems(data, file, _Locator(root)) if p not in problems]
+    if problems:
+        raise JobsFileError(problems)
+    return [_definition(raw) for raw in data["jobs"]]
 
+
+def job_problems(fields: dict[str, Any]) -> list[Problem]:
+    """The problems of one job given as data (the Job provider's inputs): the same rules as a jobs.yaml file."""
+    return _document_problems({"jobs": [fields]}, "(resource inputs)", _Locator(None))
+
+
+def _definition(raw: dict) -> JobDefinition:
+    return JobDefinition(
+        name=raw["name"], cron=raw["cron"], service=raw["service"], endpoint=raw["endpoint"],
+        display_name=raw.get("display_name"), description=raw.get("description"),
+        enabled=raw.get("enabled", True), config=raw.get("config", {}),
+    )
+
+
+def _document_problems(data: Any, file: str, locate: _Locator) -> list[Problem]:
+    """Schema and per-job problems together, so that one run reports everything."""
+    problems: list[Problem] = []
+    flagged: set[str] = set()
     for error in sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         message, fix, path = _schema_fix(error)
         if error.validator == "additionalProperties":
             line, column = locate.key_position(path[:-1], str(path[-1]))
         else:
             line, column = locate.find(path)
+        flagged.add(_where(path))
         problems.append(Problem(file, line, column, _where(path), message, fix))
-    if problems:
-        raise JobsFileError(problems)
+    jobs = data.get("jobs") if isinstance(data, dict) else None
+    if not isinstance(jobs, list):
+        return problems
 
-    jobs: list[JobDefinition] = []
+    def add(path: list, message: str, fix: str) -> None:
+        line, column = locate.find(path)
+        problems.append(Problem(file, line, column, _where(path), message, fix))
+
     first_seen: dict[str, int] = {}
-    for index, raw in enumerate(data["jobs"]):
+    for index, raw in enumerate(jobs):
+        if not isinstance(raw, dict):
+            continue
         base = ["jobs", index]
-        name = raw["name"]
-        if name in first_seen:
-            line, column = locate.find([*base, "name"])
-            problems.append(Problem(file, line, column, _where([*base, "name"]),
-                                    f"job name {name!r} is already used by jobs[{first_seen[name]}]",
-                                    "give each job a unique name"))
-        first_seen.setdefault(name, index)
+        name = raw.get("name")
+        if isinstance(name, str):
+            if name in first_seen:
+                add([*base, "name"], f"job name {name!r} is already used by jobs[{first_seen[name]}]",
+                    "give each job a unique name")
+            first_seen.setdefault(name, index)
         for key in ("display_name", "description", "endpoint"):
             if isinstance(raw.get(key), str):
                 bad = _bad_characters(raw[key], allow_newlines=(key == "description"))
                 if bad:
-                    line, column = locate.find([*base, key])
-                    problems.append(Problem(file, line, column, _where([*base, key]), bad, "remove it"))
-        cron = raw["cron"]
-        if not matches_grammar(cron):
-            line, column = locate.find([*base, "cron"])
-            problems.append(Problem(file, line, column, _where([*base, "cron"]),
-                                    f"{cron!r} is not a five-field cron expression",
-                                    "minute hour day-of-month month day-of-week, e.g. '0 9 * * 1' (Mondays 09:00 UTC)"))
-        elif (reason := _croniter_rejects(cron)) is not None:
-            line, column = locate.find([*base, "cron"])
-            problems.append(Problem(file, line, column, _where([*base, "cron"]),
-                                    f"{cron!r} is not a valid schedule: {reason}", "check the ranges in each field"))
+                    add([*base, key], bad, "remove it")
+        cron = raw.get("cron")
+        if isinstance(cron, str) and _where([*base, "cron"]) not in flagged:
+            if not matches_grammar(cron):  # the schema's pattern is the same; this covers a schema without it
+                add([*base, "cron"], f"{cron!r}: {explain_cron(cron)}", f"write {CRON_FORMS}")
+            elif (reason := _croniter_rejects(five_fields(cron))) is not None:
+                add([*base, "cron"], f"{cron!r} is not a valid schedule: {reason}", "check the ranges in each field")
         config = raw.get("config", {})
+        if not isinstance(config, dict):
+            continue
+        config_where = _where([*base, "config"])
+        before = len(problems)
         for path, message, fix in _config_problems(config, [*base, "config"]):
-            line, column = locate.find(path)
-            problems.append(Problem(file, line, column, _where(path), message, fix))
-        if not any(p.where.startswith(_where([*base, "config"])) for p in problems):
-            size = len(json.dumps(config, ensure_ascii=False).encode())
+            add(path, message, fix)
+        if len(problems) == before and not any(p.where.startswith(config_where) for p in problems):
+            size = len(json.dumps(config, ensure_ascii=False).encode("utf-8", "surrogatepass"))
             if size > MAX_CONFIG_BYTES:
-                line, column = locate.find([*base, "config"])
-                problems.append(Problem(file, line, column, _where([*base, "config"]),
-                                        f"is {size} bytes as JSON, more than {MAX_CONFIG_BYTES}",
-                                        "keep large data out of the job definition"))
-        jobs.append(JobDefinition(
-            name=name, cron=cron, service=raw["service"], endpoint=raw["endpoint"],
-            display_name=raw.get("display_name"), description=raw.get("description"),
-            enabled=raw.get("enabled", True), config=config,
-        ))
-    if problems:
-        raise JobsFileError(problems)
-    return jobs
+                add([*base, "config"], f"is {size} bytes as JSON, more than {MAX_CONFIG_BYTES}",
+                    "keep large data out of the job definition")
+    return problems
 
 
 def _croniter_rejects(cron: str) -> Optional[str]:
@@ -312,6 +418,6 @@ def describe_schedule(cron: str, count: int = 3, now: Optional[datetime] = None)
     from croniter import croniter
 
     now = now or datetime.now(timezone.utc)
-    words = get_description(cron)
-    runs = croniter(cron, now)
+    words = get_description(five_fields(cron))
+    runs = croniter(five_fields(cron), now)
     return words, [runs.get_next(datetime) for _ in range(count)]

@@ -22,5 +22,6 @@ fi
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
-export PULUMI_SKIP_CONFIRMATIONS=true
+# No PULUMI_SKIP_CONFIRMATIONS here: `pulumi destroy` typed in a terminal must still ask. The make targets pass
+# --yes --non-interactive themselves, the tests use the Automation API (which does), and CI sets it in its workflow.
 unset _schedkit_root

@@ -8,7 +8,9 @@ and the next diff proposes an update that writes the object again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import sys
 from typing import Any, ClassVar, Generic, Optional, TypeVar
 
 import psycopg
@@ -28,10 +30,35 @@ from pulumi.dynamic import (
 
 from .. import TYPE_PREFIX
 from ..config import ConnectionSettings, settings_from_mapping
-from ..db import fetch_one_dict, sql_text, transaction
+from ..db import DatabaseUnreachable, fetch_one_dict, sql_text, transaction
 
 OUTPUT_KEYS = ("live", "applied")
 InputsT = TypeVar("InputsT")
+
+
+# The first failure to reach the database in this provider process: later operations repeat it briefly.
+_unreachable: list[str] = []
+
+
+@contextlib.contextmanager
+def _database_transaction(settings: ConnectionSettings):
+    """`transaction`, except that an unreachable database is reported in one line, without a traceback.
+
+    The SDK's provider server formats every exception with traceback.format_exc(), which honours
+    sys.tracebacklimit; once the database cannot be reached a traceback says nothing the message does not, so this
+    provider process stops printing them. Operations that start after the first failure fail at once with a short
+    line pointing at it, instead of each connecting and repeating the whole diagnosis.
+    """
+    if _unreachable:
+        raise ConnectionError(f"skipped: the database cannot be reached ({_unreachable[0].split(': ', 1)[0]}); "
+                              "see the first error")
+    try:
+        with transaction(settings) as cur:
+            yield cur
+    except DatabaseUnreachable as error:
+        sys.tracebacklimit = 0
+        _unreachable.append(str(error))
+        raise ConnectionError(str(error)) from None
 
 
 class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
@@ -125,7 +152,7 @@ class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
 
     def _write(self, inputs: InputsT, **apply_options: Any) -> dict[str, Any]:
         """Apply and snapshot in one transaction: the outputs of a create or an update."""
-        with transaction(self.connection) as cur:
+        with _database_transaction(self.connection) as cur:
             self.apply(cur, inputs, **apply_options)
             live = self.inspect(cur, inputs)
         return self._outputs(inputs, live, live)
@@ -136,7 +163,7 @@ class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         inputs = self.to_inputs(props)
-        with transaction(self.connection) as cur:
+        with _database_transaction(self.connection) as cur:
             live = self.inspect(cur, inputs)
         if live is None:
             # Gone: the engine drops it from state, and the next up creates it again.
@@ -148,7 +175,7 @@ class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         inputs = self.to_inputs(props)
-        with transaction(self.connection) as cur:
+        with _database_transaction(self.connection) as cur:
             try:
                 with cur.connection.transaction():
                     self.drop(cur, inputs)

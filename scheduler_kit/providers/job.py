@@ -18,7 +18,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ..db import fetch_one_dict, sql_text
-from ..jobs_file import JobDefinition, JobsFileError, validate_text
+from ..jobs_file import JobDefinition, job_problems
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
 from pulumi.dynamic import UpdateResult
 
@@ -35,15 +35,10 @@ class JobProvider(SqlObjectProvider[JobInputs]):
     replace_on = ("name",)
 
     def validate(self, inputs: JobInputs) -> list[str]:
-        # The same rules as jobs.yaml validation, for a job that reaches the provider some other way.
-        import json
-
-        document = json.dumps({"jobs": [{k: v for k, v in asdict(inputs).items() if v is not None}]})
-        try:
-            validate_text(document, "(resource inputs)")
-        except JobsFileError as error:
-            return [f"{p.where.split('.')[-1]}: {p.message}" for p in error.problems]
-        return []
+        # The same rules as jobs.yaml validation, applied to the data itself: no round trip through JSON or YAML
+        # text, which would split characters outside the BMP (emoji) into surrogates and refuse them.
+        fields = {k: v for k, v in asdict(inputs).items() if v is not None}
+        return [f"{p.where.split('.')[-1]}: {p.message}" for p in job_problems(fields)]
 
     def object_id(self, inputs: JobInputs) -> str:
         return inputs.name

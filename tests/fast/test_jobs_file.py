@@ -44,11 +44,11 @@ def test_a_good_document_gives_defaults():
     "text, expected",
     [
         (GOOD.replace("    cron:", "    crn:"), ["jobs.yaml:4:5: jobs[0].crn: unknown field 'crn'; fix: did you mean 'cron'?"]),
-        (GOOD.replace('"0 9 * * 1"', '"0 25 * * 1"'), ["jobs.yaml:4:11: jobs[0].cron: '0 25 * * 1' is not a five-field cron"]),
+        (GOOD.replace('"0 9 * * 1"', '"0 25 * * 1"'), ["jobs.yaml:4:11: jobs[0].cron: '0 25 * * 1': hour 25 is out of range 0-23"]),
         (GOOD.replace('"0 9 * * 1"', '"0 9 * * 1 2026"'), ["jobs.yaml:4:11: jobs[0].cron:"]),
         (GOOD.replace("weekly-digest\n", "Weekly_Digest\n"), ["jobs.yaml:2:11: jobs[0].name: 'Weekly_Digest' is not lower-case"]),
         (GOOD.replace("/api/jobs/weekly-digest", "api/jobs x"), ["jobs.yaml:6:15: jobs[0].endpoint:"]),
-        (GOOD + "    enabled: yes please\n", ["jobs.yaml:9:14: jobs[0].enabled: expected boolean, got str"]),
+        (GOOD + "    enabled: yes please\n", ["jobs.yaml:9:14: jobs[0].enabled: expected true or false, got the string 'yes please'"]),
         (GOOD + GOOD[6:], ["jobs.yaml:9:11: jobs[1].name: job name 'weekly-digest' is already used by jobs[0]"]),
         (GOOD + "    service: other\n", ["jobs.yaml:9:5: jobs[0].service: duplicate key 'service' (first at line 5)"]),
         (GOOD.replace("      batchSize: 100", "      when: 2026-01-01"), ["jobs.yaml:8:13: jobs[0].config.when: is a YAML date"]),
@@ -120,3 +120,121 @@ def test_broken_documents_give_clear_errors_never_tracebacks(text):
     for job in jobs:  # whatever passes must also pass the database's own checks
         assert matches_grammar(job.cron)
         assert job.endpoint.startswith("/") and job.name == job.name.lower()
+
+
+# --- Cron: the field, the value and its range; macros ---------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "cron, message",
+    [
+        ("0 25 * * *", "hour 25 is out of range 0-23"),
+        ("*/0 * * * *", "minute step /0 is out of range 1-99"),
+        ("0 9 L * *", "day-of-month 'L' uses the Quartz extensions L, W or #"),
+        ("0 9 ? * *", "day-of-month '?' is Quartz syntax, not five-field cron; use *"),
+        ("0 9 * * 8", "day-of-week 8 is out of range 0-7"),
+        ("0 9 * foo *", "month 'foo' is not a number 1-12 or a name (jan..dec)"),
+        ("0 9 * * 1 2026", "has 6 fields, the kit accepts 5"),
+        ("L", "has 1 field, the kit accepts 5 (minute hour day-of-month month day-of-week) or a macro"),
+        ("@reboot", "'@reboot' is not a macro the kit accepts (accepted: @hourly, @daily, @weekly, @monthly, @yearly)"),
+    ],
+)
+def test_cron_problems_name_the_field_the_value_and_the_range(cron, message):
+    found = problems(GOOD.replace('"0 9 * * 1"', f'"{cron}"'))
+    assert any(f"jobs[0].cron: {cron!r}: {message}" in line for line in found), found
+    assert all("too short" not in line for line in found)
+
+
+@pytest.mark.parametrize("macro, first_run", [("@hourly", "2026-01-01 01:00"), ("@daily", "2026-01-02 00:00"),
+                                              ("@weekly", "2026-01-04 00:00"), ("@monthly", "2026-02-01 00:00"),
+                                              ("@yearly", "2027-01-01 00:00")])
+def test_cron_macros_are_accepted_and_described(macro, first_run):
+    from datetime import datetime, timezone
+
+    from scheduler_kit.jobs_file import describe_schedule
+
+    (job,) = validate_text(GOOD.replace('"0 9 * * 1"', f'"{macro}"'))
+    assert job.cron == macro and matches_grammar(macro.upper())
+    _, runs = describe_schedule(macro, 1, datetime(2026, 1, 1, 0, 30, tzinfo=timezone.utc))
+    assert runs[0].strftime("%Y-%m-%d %H:%M") == first_run
+
+
+cron_like = st.lists(st.sampled_from(["*", "*/5", "0", "7", "59", "60", "24", "0-30", "1,2", "mon", "JAN", "L", "?",
+                                      "*/0", "/5", "1-", "32", "13", "@daily", "@DAILY", "@often", ""]),
+                     min_size=0, max_size=7).map(" ".join)
+
+
+@given(cron_like)
+def test_cron_explanation_agrees_with_the_grammar(expression):
+    from scheduler_kit.cron import explain
+
+    assert (explain(expression) is None) == matches_grammar(expression)
+
+
+def test_the_schema_and_the_database_check_use_the_kit_cron_pattern():
+    import json
+
+    from scheduler_kit.cron import CRON_PATTERN
+    from scheduler_kit.jobs_file import SCHEMA_PATH
+    from scheduler_kit.model import scheduler_plan  # noqa: F401  (the CHECK is rendered from CRON_PATTERN)
+
+    schema = json.loads(SCHEMA_PATH.read_text())
+    assert schema["$defs"]["job"]["properties"]["cron"]["pattern"] == CRON_PATTERN
+    assert "{{cron_pattern}}" in (ROOT / "scheduler_kit/sql/model/job_schedules.table.sql").read_text()
+
+
+# --- Every problem in one run ---------------------------------------------------------------------------------------
+
+def test_schema_errors_do_not_hide_cron_errors():
+    text = ("jobs:\n"
+            "  - {name: a, crn: '0 9 * * 1', service: s, endpoint: /a}\n"
+            "  - {name: b, cron: '0 25 * * *', service: s, endpoint: /b}\n"
+            "  - {name: c, cron: '0 9 31 2 *', service: S, endpoint: /c}\n")
+    found = problems(text)
+    assert any("jobs[0].crn: unknown field 'crn'" in p for p in found)
+    assert any("jobs[1].cron: '0 25 * * *': hour 25 is out of range 0-23" in p for p in found)
+    assert any("jobs[2].service:" in p for p in found)
+    assert any("jobs[2].cron: '0 9 31 2 *' is not a valid schedule" in p for p in found), found
+
+
+# --- YAML mistakes: placed where they are, with the usual fix ---------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("jobs:\n\t- name: x\n", "jobs.yaml:2:1: (file): a tab character where YAML expects indentation or a value;"
+                                 " fix: indent with spaces"),
+        ('jobs:\n  - name: a\n    cron: "0 9 * * 1\n    service: s\n    endpoint: /a\n  - name: b\n'
+         '    cron: "0 9 * * 1"\n    service: s\n    endpoint: /b\n',
+         "jobs.yaml:3:11: (file): the double quote opened here is not closed on its line"),
+        ("jobs:\n  - name: a\n    cron: */5 * * * *\n",
+         'jobs.yaml:3:11: (file): an unquoted value starting with * is read as a YAML alias; fix: quote it, e.g. cron: "*/5 * * * *"'),
+        ("jobs:\n  - name: a\n    cron: @daily\n", 'fix: quote it, e.g. cron: "@daily"'),
+        ("jobs:\n", "jobs.yaml:1:6: jobs: is empty; fix: list the jobs under it"),
+        (GOOD + "    enabled: yes\n", "jobs.yaml:9:14: jobs[0].enabled: 'yes' is read as a boolean (a YAML 1.1 rule)"
+                                     " and is ambiguous; fix: write true"),
+        (GOOD + "    enabled: off\n", "fix: write false"),
+        (GOOD.replace("batchSize: 100", "dryRun: on"), "jobs[0].config.dryRun: 'on' is read as a boolean"),
+    ],
+)
+def test_yaml_mistakes_are_placed_and_explained(text, expected):
+    found = problems(text)
+    assert any(expected in line for line in found), found
+    assert not any("NoneType" in line for line in found)
+
+
+def test_true_false_and_quoted_yes_are_fine():
+    (job,) = validate_text(GOOD + "    enabled: false\n    description: \"yes\"\n")
+    assert job.enabled is False and job.description == "yes"
+
+
+# --- The provider applies the same rules to the data itself ---------------------------------------------------------
+
+def test_characters_outside_the_bmp_pass_the_file_and_the_provider_alike():
+    from scheduler_kit.jobs_file import JobDefinition
+    from scheduler_kit.providers.job import JobProvider
+
+    (job,) = validate_text(GOOD.replace("Weekly Digest Email", "Weekly Digest \U0001f916\U0001f4e7"))
+    assert JobProvider().validate(job) == []
+    bad = JobDefinition(name="a", cron="0 25 * * *", service="s", endpoint="/a", display_name="bell\x07")
+    assert JobProvider().validate(bad) == ["cron: '0 25 * * *': hour 25 is out of range 0-23",
+                                           "display_name: contains the control character U+0007"]

@@ -136,7 +136,7 @@ def test_an_invalid_file_changes_nothing(jobs_stack):
     write_jobs(jobs_file, [job("weekly-digest", cron="every monday")])
     with pytest.raises(auto.CommandError) as failure:
         stack.up()
-    assert "jobs[0].cron" in str(failure.value) and "is not a five-field cron expression" in str(failure.value)
+    assert "jobs[0].cron: 'every monday': has 2 fields, the kit accepts 5" in str(failure.value)
     assert rows(stack.dsn) == before
 
 

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Selects the stack the make targets act on. `local` is the kit's own: created or refreshed to point at the local
+# cluster (toolchain/stack-local.sh). Any other stack is only checked and selected, never created or rewritten: its
+# settings are the team's (README: Targeting another database). A name that is not a stack fails with the list.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+stack="${1:-local}"
+if [ "$stack" = local ]; then
+  toolchain/localdb.sh start
+  exec toolchain/stack-local.sh
+fi
+# shellcheck source=env.sh
+. toolchain/env.sh
+stacks="$(pulumi stack ls --json --non-interactive 2>/dev/null \
+  | python3 -c 'import json, sys; print("\n".join(sorted(s["name"] for s in json.load(sys.stdin))))')" || stacks=""
+if ! grep -qxF -- "$stack" <<<"$stacks"; then
+  echo "no stack named '$stack'; the stacks are: $(tr '\n' ' ' <<<"$stacks" | sed 's/ *$//; s/ /, /g')" >&2
+  echo "(make targets never create a stack other than local: create it with \`pulumi stack init $stack\`," \
+       "see README: Targeting another database)" >&2
+  exit 1
+fi
+pulumi stack select "$stack" --non-interactive >/dev/null
+echo "stack $stack (its own settings, left as they are)"
