@@ -163,3 +163,19 @@ def test_only_service_role_bypasses_rls(catalog):
         "SELECT rolname FROM pg_roles WHERE rolbypassrls"
         " AND rolname IN ('anon', 'authenticated', 'service_role', 'authenticator')")}
     assert bypass == {"service_role"}
+
+
+def test_the_api_roles_belong_to_no_other_role_and_authenticator_only_to_them(catalog):
+    """A membership hands over privileges (to an INHERIT role, as Supabase's API roles are) or SET ROLE rights:
+    anon, authenticated and service_role are members of nothing the kit does not expect, and authenticator may
+    become exactly the API roles (pg_read_all_data or postgres would let a token's role claim reach far more)."""
+    memberships = {}
+    for member, role in catalog.execute(
+            "SELECT m.rolname, g.rolname FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member"
+            " JOIN pg_roles g ON g.oid = a.roleid"
+            " WHERE m.rolname IN ('anon', 'authenticated', 'service_role', 'authenticator')"):
+        memberships.setdefault(member, set()).add(role)
+    # Supabase makes service_role a member of pgsodium_keyholder where pgsodium is installed; nothing else.
+    memberships.get("service_role", set()).discard("pgsodium_keyholder")
+    memberships = {member: roles for member, roles in memberships.items() if roles}
+    assert memberships == {"authenticator": {"anon", "authenticated", "service_role"}}
