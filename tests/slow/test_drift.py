@@ -20,6 +20,9 @@ HAND_EDITS = {
         " SET search_path = '' AS $$ SELECT * FROM public.scheduled_jobs $$"
     ),
     "grant widened": "GRANT UPDATE ON public.job_schedules TO authenticated",
+    # Roles the model lists no grant for at all: caught by the objects' UnlistedPrivileges resources.
+    "grant to a role the model does not list": "GRANT TRUNCATE ON public.scheduled_jobs TO authenticator",
+    "trigger function opened to anon": "GRANT EXECUTE ON FUNCTION public.update_job_schedule_stats() TO anon",
 }
 
 SNAPSHOT = """
@@ -32,7 +35,10 @@ SELECT (SELECT array_agg(policyname || ':' || coalesce(qual, '') ORDER BY policy
        (SELECT md5(pg_get_functiondef('public.get_job_execution_history(text, integer, integer)'::regprocedure))),
        (SELECT array_agg(a.attname || ':' || coalesce(a.attacl::text, '') ORDER BY a.attname) FROM pg_attribute a
          WHERE a.attrelid = 'public.job_schedules'::regclass AND a.attnum > 0 AND a.attacl IS NOT NULL),
-       (SELECT array_agg(x::text ORDER BY x::text) FROM pg_class, unnest(relacl) x WHERE oid = 'public.job_schedules'::regclass)
+       (SELECT array_agg(relname || ':' || x::text ORDER BY relname, x::text) FROM pg_class, unnest(relacl) x
+         WHERE oid IN ('public.job_schedules'::regclass, 'public.scheduled_jobs'::regclass)),
+       (SELECT array_agg(x::text ORDER BY x::text) FROM pg_proc, unnest(proacl) x
+         WHERE oid = 'public.update_job_schedule_stats()'::regprocedure)
 """
 
 
