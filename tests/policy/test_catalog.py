@@ -11,9 +11,10 @@ import psycopg
 import pytest
 
 from scheduler_kit.config import settings_from_mapping
-from scheduler_kit.model import Planned, full_plan, object_acls
+from scheduler_kit.model import Planned, full_plan
 from scheduler_kit.policies import load_policies
 from scheduler_kit.providers.function import Function
+from tests.support.acl import acl_differences
 
 KIT_TABLES = ("public.job_schedules", "public.scheduled_jobs")
 
@@ -92,43 +93,8 @@ def test_the_admin_check_is_the_only_security_definer_that_reads_tables_for_call
                      "get_job_execution_stats(text,timestamp with time zone)": False}
 
 
-LIVE_ACL = {
-    "table": """
-        SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END, x.privilege_type
-          FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) x
-         WHERE c.oid = to_regclass(%(object)s) AND x.grantee <> c.relowner""",
-    "function": """
-        SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END, x.privilege_type
-          FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) x
-         WHERE p.oid = to_regprocedure(%(object)s) AND x.grantee <> p.proowner""",
-    "schema": """
-        SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END, x.privilege_type
-          FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) x
-         WHERE n.nspname = %(object)s AND x.grantee <> n.nspowner""",
-}
-LIVE_COLUMN_ACL = """
-    SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END, x.privilege_type, a.attname
-      FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped,
-           aclexplode(a.attacl) x
-     WHERE c.oid = to_regclass(%(object)s) AND x.grantee <> c.relowner"""
-
-
 def test_every_kit_object_has_exactly_the_plans_privileges_for_every_role(catalog, plan):
-    wrong = []
-    for (object_type, name), by_grantee in sorted(object_acls(plan).items()):
-        live: dict[str, set] = {}
-        for grantee, privilege in catalog.execute(LIVE_ACL[object_type], {"object": name}):
-            live.setdefault(grantee, set()).add(privilege)
-        expected = {g: set(v["privileges"]) for g, v in by_grantee.items() if v["privileges"]}
-        if live != expected:
-            wrong.append(f"{object_type} {name}: live {dict(sorted(live.items()))} != plan {dict(sorted(expected.items()))}")
-        if object_type == "table":
-            live_columns: dict[str, dict[str, set]] = {}
-            for grantee, privilege, column in catalog.execute(LIVE_COLUMN_ACL, {"object": name}):
-                live_columns.setdefault(grantee, {}).setdefault(privilege, set()).add(column)
-            expected_columns = {g: {p: set(c) for p, c in v["columns"].items()} for g, v in by_grantee.items() if v["columns"]}
-            if live_columns != expected_columns:
-                wrong.append(f"columns of {name}: live {live_columns} != plan {expected_columns}")
+    wrong = acl_differences(catalog, plan)
     assert not wrong, "\n".join(wrong)
 
 

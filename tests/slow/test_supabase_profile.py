@@ -13,6 +13,7 @@ from psycopg import sql
 from scheduler_kit.config import settings_from_mapping
 from scheduler_kit.export_sql import build
 from scheduler_kit.model import full_plan, object_acls
+from tests.support.acl import acl_differences
 from tests.support.deploy import stack_for
 
 # Every role of the Supabase-shaped cluster a privilege could be handed to, and every privilege by object type.
@@ -44,24 +45,9 @@ def grant_statement(object_type: str, name: str, privilege: str, role: str, colu
 
 
 def exact_privileges(dsn: str) -> list[str]:
-    """Differences between the live ACLs and the plan's, for every role (the catalog test's check, reused)."""
-    from tests.policy.test_catalog import LIVE_ACL  # one definition of "the live ACL"
-    wrong = []
+    """Differences between the live ACLs and the plan's, for every role (empty: exact)."""
     with psycopg.connect(dsn) as conn:
-        for (object_type, name), by_grantee in object_acls(PLAN).items():
-            live: dict[str, set] = {}
-            for grantee, privilege in conn.execute(LIVE_ACL[object_type], {"object": name}):
-                live.setdefault(grantee, set()).add(privilege)
-            expected = {g: set(v["privileges"]) for g, v in by_grantee.items() if v["privileges"]}
-            if live != expected:
-                wrong.append(f"{object_type} {name}: {live} != {expected}")
-            if object_type == "table":
-                columns = conn.execute("SELECT count(*) FROM pg_attribute a, aclexplode(a.attacl) x"
-                                       " WHERE a.attrelid = %s::regclass AND x.grantee <> 0", (name,)).fetchone()[0]
-                planned = sum(len(c) for v in by_grantee.values() for c in v["columns"].values())
-                if columns != planned:
-                    wrong.append(f"columns of {name}: {columns} column privileges, the plan has {planned}")
-    return wrong
+        return acl_differences(conn, PLAN)
 
 
 def changed(result) -> dict:
