@@ -1,0 +1,6 @@
+-- Executions updated (finished, corrected): see update_job_schedule_stats.
+CREATE TRIGGER trigger_update_job_stats_on_update
+  AFTER UPDATE ON public.scheduled_jobs
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT
+  EXECUTE FUNCTION public.update_job_schedule_stats();
