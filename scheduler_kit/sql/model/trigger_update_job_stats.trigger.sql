@@ -1,10 +1,12 @@
--- The seed's trigger, under its name, now once per statement (see update_job_schedule_stats): executions inserted.
--- Statement-level triggers with transition tables take one event each; the UPDATE and DELETE ones are
--- trigger_update_job_stats_on_update and trigger_update_job_stats_on_delete.
+-- The seed's trigger, under its name: executions inserted. Row-level with the statement's transition table, so that
+-- update_job_schedule_stats handles a one-row statement from NEW and a many-row statement at once (see there).
+-- The WHEN clause keeps writes of running executions free of any call. Transition tables take one event per
+-- trigger: the UPDATE and DELETE ones are trigger_update_job_stats_on_update and trigger_update_job_stats_on_delete.
 CREATE TRIGGER trigger_update_job_stats
   AFTER INSERT ON public.scheduled_jobs
   REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT
+  FOR EACH ROW
+  WHEN (NEW.status IN ('completed', 'failed'))
   EXECUTE FUNCTION public.update_job_schedule_stats();
 
 -- The rollups are derived from the history: on a database that has history but no rollups yet (the kit's earlier
