@@ -104,6 +104,10 @@ def statement(cell: Cell, value: Any = None, use_value: bool = False) -> tuple[s
     if cell.kind == "function":
         if cell.object == "get_job_execution_history":
             return "SELECT * FROM public.get_job_execution_history(%s, 20, 0)", (JOB,)
+        if cell.object == "get_job_execution_history_page":
+            return "SELECT * FROM public.get_job_execution_history_page(%s, 20, NULL, NULL)", (JOB,)
+        if cell.object == "purge_job_execution_history":  # returns one row (the count) to whoever may call it
+            return "SELECT public.purge_job_execution_history(interval '0 seconds')", ()
         return "SELECT * FROM public.get_job_execution_stats(%s)", (JOB,)
     if cell.operation == "SELECT":
         return f"SELECT * FROM {table}", ()
@@ -115,6 +119,8 @@ def statement(cell: Cell, value: Any = None, use_value: bool = False) -> tuple[s
         if cell.object == "job_schedules":
             return (f"INSERT INTO {table} (job_name, cron_expression, service, endpoint)"
                     " VALUES ('matrix-new', '0 1 * * *', 'svc', '/new')"), ()
+        if cell.object == "job_execution_rollups":
+            return f"INSERT INTO {table} (job_name, day) VALUES (%s, date '2000-01-01')", (JOB,)
         return f"INSERT INTO {table} (job_name) VALUES (%s)", (JOB,)
     if cell.operation == "UPDATE":
         if use_value:

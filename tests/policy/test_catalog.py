@@ -15,9 +15,19 @@ EXPECTED_POLICIES = {
     ("scheduled_jobs", "scheduled_jobs_insert_service", "INSERT", ("service_role",)),
     ("scheduled_jobs", "scheduled_jobs_update_service", "UPDATE", ("service_role",)),
     ("scheduled_jobs", "scheduled_jobs_delete_service", "DELETE", ("service_role",)),
+    ("job_execution_rollups", "job_execution_rollups_select_admin_service", "SELECT", ("authenticated", "service_role")),
+    ("job_execution_rollups", "job_execution_rollups_insert_service", "INSERT", ("service_role",)),
+    ("job_execution_rollups", "job_execution_rollups_update_service", "UPDATE", ("service_role",)),
+    ("job_execution_rollups", "job_execution_rollups_delete_service", "DELETE", ("service_role",)),
 }
+# Tables under RLS, and the public functions of the kit (the catalog checks below cover them all).
+TABLES = ("job_schedules", "scheduled_jobs", "job_execution_rollups")
+PUBLIC_FUNCTIONS = ("get_job_execution_history", "get_job_execution_history_page", "get_job_execution_stats",
+                    "purge_job_execution_history", "update_job_schedule_stats")
 HELPERS = ("public.get_job_execution_history(text, integer, integer)",
-           "public.get_job_execution_stats(text, timestamp with time zone)")
+           "public.get_job_execution_history_page(text, integer, timestamp with time zone, uuid)",
+           "public.get_job_execution_stats(text, timestamp with time zone)",
+           "public.purge_job_execution_history(interval, integer)")
 
 
 @pytest.fixture
@@ -29,17 +39,17 @@ def catalog(policy_dsn):
 def test_rls_is_enabled_and_forced(catalog):
     flags = dict((r[0], r[1:]) for r in catalog.execute(
         "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class"
-        " WHERE oid IN ('public.job_schedules'::regclass, 'public.scheduled_jobs'::regclass)"))
-    assert flags == {"job_schedules": (True, True), "scheduled_jobs": (True, True)}
+        " WHERE relnamespace = 'public'::regnamespace AND relname = ANY(%s)", (list(TABLES),)))
+    assert flags == {table: (True, True) for table in TABLES}
 
 
 def test_exactly_the_expected_policies(catalog):
     found = {(r[0], r[1], r[2], tuple(sorted(r[3]))) for r in catalog.execute(
         "SELECT tablename, policyname, cmd, roles::text[] FROM pg_policies"
-        " WHERE schemaname = 'public' AND tablename IN ('job_schedules', 'scheduled_jobs')")}
+        " WHERE schemaname = 'public' AND tablename = ANY(%s)", (list(TABLES),))}
     assert found == EXPECTED_POLICIES
     permissive = {r[0] for r in catalog.execute("SELECT permissive FROM pg_policies WHERE schemaname = 'public'"
-                                                " AND tablename IN ('job_schedules', 'scheduled_jobs')")}
+                                                " AND tablename = ANY(%s)", (list(TABLES),))}
     assert permissive == {"PERMISSIVE"}
 
 
@@ -60,25 +70,25 @@ def test_helpers_run_with_the_callers_rights_and_pin_search_path(catalog, signat
 def test_every_kit_function_pins_search_path(catalog):
     unpinned = [r[0] for r in catalog.execute(
         "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-        " WHERE (n.nspname = 'scheduler_private' OR p.proname IN ('get_job_execution_history', 'get_job_execution_stats',"
-        " 'update_job_schedule_stats')) AND NOT coalesce(p.proconfig::text LIKE '%%search_path=%%', false)")]
+        " WHERE (n.nspname = 'scheduler_private' OR p.proname = ANY(%s))"
+        " AND NOT coalesce(p.proconfig::text LIKE '%%search_path=%%', false)", (list(PUBLIC_FUNCTIONS),))]
     assert unpinned == []
 
 
 def test_nothing_is_granted_to_public_or_anon(catalog):
     table_grants = catalog.execute(
         "SELECT c.relname, x.grantee::regrole::text, x.privilege_type FROM pg_class c,"
-        " aclexplode(c.relacl) x WHERE c.oid IN ('public.job_schedules'::regclass, 'public.scheduled_jobs'::regclass)"
-        " AND (x.grantee = 0 OR x.grantee = 'anon'::regrole)").fetchall()
+        " aclexplode(c.relacl) x WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY(%s)"
+        " AND (x.grantee = 0 OR x.grantee = 'anon'::regrole)", (list(TABLES),)).fetchall()
     column_grants = catalog.execute(
-        "SELECT a.attname FROM pg_attribute a, aclexplode(a.attacl) x WHERE a.attrelid IN"
-        " ('public.job_schedules'::regclass, 'public.scheduled_jobs'::regclass)"
-        " AND (x.grantee = 0 OR x.grantee = 'anon'::regrole)").fetchall()
+        "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid, aclexplode(a.attacl) x"
+        " WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY(%s)"
+        " AND (x.grantee = 0 OR x.grantee = 'anon'::regrole)", (list(TABLES),)).fetchall()
     function_grants = catalog.execute(
         "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace,"
         " aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) x"
-        " WHERE (n.nspname = 'scheduler_private' OR p.proname IN ('get_job_execution_history', 'get_job_execution_stats',"
-        " 'update_job_schedule_stats')) AND (x.grantee = 0 OR x.grantee = 'anon'::regrole)").fetchall()
+        " WHERE (n.nspname = 'scheduler_private' OR p.proname = ANY(%s))"
+        " AND (x.grantee = 0 OR x.grantee = 'anon'::regrole)", (list(PUBLIC_FUNCTIONS),)).fetchall()
     assert (table_grants, column_grants, function_grants) == ([], [], [])
 
 
