@@ -96,3 +96,11 @@ def test_only_service_role_bypasses_rls(catalog):
     bypass = {r[0] for r in catalog.execute(
         "SELECT rolname FROM pg_roles WHERE rolbypassrls AND rolname IN ('anon', 'authenticated', 'service_role')")}
     assert bypass == {"service_role"}
+
+
+def test_retention_is_the_services_alone(catalog):
+    """Whoever else gets EXECUTE would still be stopped by the DELETE privilege; the grant itself must be exact."""
+    callers = {r[0] for r in catalog.execute(
+        "SELECT r.rolname FROM pg_roles r WHERE r.rolname IN ('anon', 'authenticated', 'service_role')"
+        " AND has_function_privilege(r.oid, 'public.purge_job_execution_history(interval, integer)', 'EXECUTE')")}
+    assert callers == {"service_role"}
