@@ -22,14 +22,23 @@ BEGIN
     RAISE EXCEPTION 'a history cursor needs both started_at and id of the last row read, or neither for the first page'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF p_before_started_at IS NULL THEN
+    RETURN QUERY
+      SELECT j.*
+        FROM public.scheduled_jobs AS j
+       WHERE j.job_name = p_job_name
+       ORDER BY j.started_at DESC, j.id DESC
+       LIMIT least(greatest(coalesce(p_limit, 20), 0), 1000);
+    RETURN;
+  END IF;
   -- The row comparison is an index range on scheduled_jobs_job_name_started_at_idx: the page starts where the cursor
-  -- points instead of counting rows from the newest.
+  -- points instead of counting rows from the newest. (Its operands are the parameters themselves: wrapped in
+  -- coalesce(), under RLS the planner could no longer use it as an index condition, only as a filter.)
   RETURN QUERY
     SELECT j.*
       FROM public.scheduled_jobs AS j
      WHERE j.job_name = p_job_name
-       AND (j.started_at, j.id) < (coalesce(p_before_started_at, 'infinity'::timestamptz),
-                                   coalesce(p_before_id, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))
+       AND (j.started_at, j.id) < (p_before_started_at, p_before_id)
      ORDER BY j.started_at DESC, j.id DESC
      LIMIT least(greatest(coalesce(p_limit, 20), 0), 1000);
 END

@@ -1,0 +1,1 @@
+INSERT INTO public.scheduled_jobs (job_name) VALUES ('a');

@@ -1,0 +1,1 @@
+"""ComponentResources that group the database objects; every child is created with parent=self."""

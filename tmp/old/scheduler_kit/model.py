@@ -1,0 +1,151 @@
+"""The database model as an ordered plan: every object the kit manages, its inputs and what it needs first.
+
+The Pulumi components turn the plan into resources; `make sql` turns the same plan into one migration file. Order
+matters only for the SQL file (each object comes after what it needs); Pulumi gets the edges from `after`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .config import StackSettings
+from .cron import CRON_PATTERN
+from .db import ident, literal, render, sql_text
+from .policies import load_policies
+from .providers.base import SqlObject
+from .providers.function import Function, FunctionInputs
+from .providers.grant import Grant, GrantInputs
+from .providers.policy import Policy
+from .providers.role import Role, RoleInputs
+from .providers.row_security import RowSecurity, RowSecurityInputs
+from .providers.schema import Schema, SchemaInputs
+from .providers.table import Table, TableInputs
+from .providers.trigger import Trigger, TriggerInputs
+
+API_ROLES = ("anon", "authenticated", "service_role")
+WRITE = ["DELETE", "INSERT", "SELECT", "UPDATE"]
+HISTORY_SIGNATURE = "public.get_job_execution_history(text, integer, integer)"
+STATS_SIGNATURE = "public.get_job_execution_stats(text, timestamp with time zone)"
+
+# Table privileges by role. RLS then narrows rows; column grants narrow what an admin may change.
+TABLE_GRANTS: dict[str, dict[str, list[str]]] = {
+    "public.job_schedules": {"PUBLIC": [], "anon": [], "authenticated": ["SELECT"], "service_role": WRITE},
+    "public.scheduled_jobs": {"PUBLIC": [], "anon": [], "authenticated": ["SELECT"], "service_role": WRITE},
+}
+# Admins change only whether a job runs and when (the seed let them rewrite statistics, names and endpoints).
+COLUMN_GRANTS = {"public.job_schedules": {"authenticated": {"UPDATE": ["cron_expression", "enabled"]}}}
+# EXECUTE by function; PUBLIC (and so anon) never.
+FUNCTION_GRANTS: dict[str, dict[str, list[str]]] = {
+    HISTORY_SIGNATURE: {"PUBLIC": [], "anon": [], "authenticated": ["EXECUTE"], "service_role": ["EXECUTE"]},
+    STATS_SIGNATURE: {"PUBLIC": [], "anon": [], "authenticated": ["EXECUTE"], "service_role": ["EXECUTE"]},
+    "scheduler_private.is_admin()": {"PUBLIC": [], "authenticated": ["EXECUTE"], "service_role": ["EXECUTE"]},
+    "public.update_job_schedule_stats()": {"PUBLIC": []},
+    "scheduler_private.touch_updated_at()": {"PUBLIC": []},
+    "scheduler_private.refuse_reopening()": {"PUBLIC": []},
+}
+
+
+@dataclass(frozen=True)
+class Planned:
+    key: str  # the Pulumi resource name, unique in the stack
+    kind: type[SqlObject]
+    inputs: Any
+    after: tuple[str, ...] = ()
+    protect: bool = False  # protected and retained (the history tables on every stack but local)
+
+    def script(self) -> list[str]:
+        return self.kind.provider_type().script(self.inputs)
+
+
+def _function(signature: str, file: str, after: tuple[str, ...] = (), **values) -> Planned:
+    text = sql_text(f"model/{file}.function.sql")
+    return Planned(f"function-{signature.split('(')[0]}", Function,
+                   FunctionInputs(signature=signature, definition=render(text, **values) if values else text), after)
+
+
+def _trigger(name: str, table: str, after: tuple[str, ...]) -> Planned:
+    return Planned(f"trigger-{name}", Trigger,
+                   TriggerInputs(name=name, table=table, definition=sql_text(f"model/{name}.trigger.sql")), after)
+
+
+def _grants(object_type: str, obj: str, by_grantee: dict[str, list[str]], after: tuple[str, ...],
+            columns: dict[str, dict[str, list[str]]] | None = None) -> list[Planned]:
+    return [
+        Planned(
+            f"grant-{object_type}-{obj.split('(')[0]}-{grantee}",
+            Grant,
+            GrantInputs(grantee=grantee, object_type=object_type, object=obj, privileges=sorted(privileges),
+                        column_privileges=(columns or {}).get(grantee, {})),
+            after,
+        )
+        for grantee, privileges in by_grantee.items()
+    ]
+
+
+def supabase_base_plan(settings: StackSettings) -> list[Planned]:
+    """What Supabase already has, for target postgres: API roles, auth.jwt(), a users table."""
+    roles = [Planned(f"role-{r}", Role, RoleInputs(name=r, bypass_rls=(r == "service_role"))) for r in API_ROLES]
+    role_keys = tuple(p.key for p in roles)
+    return [
+        *roles,
+        Planned("schema-auth", Schema, SchemaInputs(name="auth")),
+        _function("auth.jwt()", "auth_jwt", ("schema-auth",)),
+        Planned("table-users", Table, TableInputs(name="public.users", definition=sql_text("model/users.table.sql"),
+                                                  drop_on_delete=not settings.protect_history)),
+        Planned("rls-users", RowSecurity, RowSecurityInputs(table="public.users"), ("table-users",)),
+        *_grants("schema", "auth", {r: ["USAGE"] for r in API_ROLES}, ("schema-auth", *role_keys)),
+        *_grants("function", "auth.jwt()", {"PUBLIC": [], **{r: ["EXECUTE"] for r in API_ROLES}},
+                 ("function-auth.jwt", *role_keys)),
+        # Users are the service's business; the admin check reads them through a SECURITY DEFINER helper.
+        *_grants("table", "public.users", {"PUBLIC": [], "anon": [], "authenticated": [], "service_role": WRITE},
+                 ("table-users", *role_keys)),
+    ]
+
+
+def scheduler_plan(settings: StackSettings) -> list[Planned]:
+    admin = settings.admin
+    drop = not settings.protect_history
+    protect = settings.protect_history
+    tables = ("table-job_schedules", "table-scheduled_jobs")
+    plan = [
+        Planned("schema-scheduler_private", Schema, SchemaInputs(name="scheduler_private")),
+        _function("scheduler_private.touch_updated_at()", "touch_updated_at", ("schema-scheduler_private",)),
+        _function("scheduler_private.is_admin()", "is_admin", ("schema-scheduler_private",),
+                  admin_table=ident(admin.table), id_column=ident(admin.id_column),
+                  role_column=ident(admin.role_column), admin_value=literal(admin.admin_value)),
+        Planned("table-job_schedules", Table,
+                TableInputs(name="public.job_schedules",
+                            definition=render(sql_text("model/job_schedules.table.sql"), cron_pattern=literal(CRON_PATTERN)),
+                            drop_on_delete=drop), (), protect),
+        Planned("table-scheduled_jobs", Table,
+                TableInputs(name="public.scheduled_jobs", definition=sql_text("model/scheduled_jobs.table.sql"),
+                            drop_on_delete=drop), (), protect),
+        _function("public.update_job_schedule_stats()", "update_job_schedule_stats", tables),
+        _function("scheduler_private.refuse_reopening()", "refuse_reopening", ("schema-scheduler_private",)),
+        _trigger("trigger_scheduled_jobs_finished_is_final", "public.scheduled_jobs",
+                 ("function-scheduler_private.refuse_reopening", "table-scheduled_jobs")),
+        _trigger("trigger_update_job_stats", "public.scheduled_jobs",
+                 ("function-public.update_job_schedule_stats", "table-scheduled_jobs")),
+        _trigger("trigger_job_schedules_updated_at", "public.job_schedules",
+                 ("function-scheduler_private.touch_updated_at", "table-job_schedules")),
+        _trigger("trigger_scheduled_jobs_updated_at", "public.scheduled_jobs",
+                 ("function-scheduler_private.touch_updated_at", "table-scheduled_jobs")),
+        _function(HISTORY_SIGNATURE, "get_job_execution_history", ("table-scheduled_jobs",)),
+        _function(STATS_SIGNATURE, "get_job_execution_stats", ("table-scheduled_jobs",)),
+        Planned("rls-job_schedules", RowSecurity, RowSecurityInputs(table="public.job_schedules"), ("table-job_schedules",)),
+        Planned("rls-scheduled_jobs", RowSecurity, RowSecurityInputs(table="public.scheduled_jobs"), ("table-scheduled_jobs",)),
+        *[Planned(f"policy-{p.name}", Policy, p, (*tables, "function-scheduler_private.is_admin")) for p in load_policies()],
+        *_grants("schema", "scheduler_private", {"PUBLIC": [], "authenticated": ["USAGE"], "service_role": ["USAGE"]},
+                 ("schema-scheduler_private",)),
+    ]
+    for table, by_grantee in TABLE_GRANTS.items():
+        plan += _grants("table", table, by_grantee, tables, COLUMN_GRANTS.get(table))
+    for signature, by_grantee in FUNCTION_GRANTS.items():
+        plan += _grants("function", signature, by_grantee, (f"function-{signature.split('(')[0]}",))
+    return plan
+
+
+def full_plan(settings: StackSettings) -> list[Planned]:
+    base = supabase_base_plan(settings) if settings.creates_supabase_base else []
+    return [*base, *scheduler_plan(settings)]

@@ -1,0 +1,63 @@
+"""Reads the RLS policy declarations in policies/*.yaml into typed inputs, with errors that name file and entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .providers.policy import COMMANDS, PolicyInputs
+
+POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
+_ALLOWED_KEYS = {"command", "roles", "using", "with_check", "permissive", "comment"}
+
+
+class PolicyFileError(ValueError):
+    """A policy declaration is malformed; the message names the file, the entry and the fix."""
+
+
+def load_policies(directory: Path = POLICY_DIR, schema: str = "public") -> list[PolicyInputs]:
+    policies: list[PolicyInputs] = []
+    seen: set[str] = set()
+    for path in sorted(directory.glob("*.yaml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(document, dict):
+            raise PolicyFileError(f"{path}: expected a mapping of table name to policies")
+        for table, entries in document.items():
+            if not isinstance(entries, dict):
+                raise PolicyFileError(f"{path}: {table}: expected a mapping of policy name to its fields")
+            for name, fields in entries.items():
+                where = f"{path}: {table}.{name}"
+                if not isinstance(fields, dict):
+                    raise PolicyFileError(f"{where}: expected command, roles, using/with_check")
+                unknown = set(fields) - _ALLOWED_KEYS
+                if unknown:
+                    raise PolicyFileError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(_ALLOWED_KEYS)}")
+                command = str(fields.get("command", "")).upper()
+                if command not in COMMANDS:
+                    raise PolicyFileError(f"{where}: command must be one of {', '.join(COMMANDS)}")
+                roles = fields.get("roles")
+                if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
+                    raise PolicyFileError(f"{where}: roles must be a non-empty list of role names")
+                if name in seen:
+                    raise PolicyFileError(f"{where}: policy name {name!r} is declared twice")
+                seen.add(name)
+                policies.append(
+                    PolicyInputs(
+                        name=name,
+                        table=f"{schema}.{table}",
+                        command=command,
+                        roles=list(roles),
+                        using=_expression(fields.get("using")),
+                        with_check=_expression(fields.get("with_check")),
+                        permissive=bool(fields.get("permissive", True)),
+                        comment=fields.get("comment"),
+                    )
+                )
+    return policies
+
+
+def _expression(value: object) -> str | None:
+    if value is None:
+        return None
+    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -1,0 +1,1 @@
+"""One module per kind of database object, each a small dynamic-provider trio: inputs, provider, resource."""

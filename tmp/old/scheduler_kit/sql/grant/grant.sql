@@ -1,0 +1,1 @@
+GRANT {{privileges}} ON {{object_type}} {{object}} TO {{grantee}}

@@ -1,0 +1,1 @@
+GRANT {{privilege}} ({{columns}}) ON TABLE {{object}} TO {{grantee}}

@@ -1,0 +1,1 @@
+REVOKE ALL ON {{object_type}} {{object}} FROM {{grantee}}

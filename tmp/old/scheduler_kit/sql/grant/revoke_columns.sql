@@ -1,0 +1,1 @@
+REVOKE ALL ({{columns}}) ON TABLE {{object}} FROM {{grantee}}

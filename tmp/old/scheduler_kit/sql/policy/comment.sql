@@ -1,0 +1,1 @@
+COMMENT ON POLICY {{name}} ON {{table}} IS {{comment}}

@@ -1,0 +1,1 @@
+CREATE POLICY {{name}} ON {{table}} AS {{permissive}} FOR {{command}} TO {{roles}}{{using}}{{with_check}}
