@@ -29,6 +29,7 @@ AS $$
 DECLARE
   written integer;  -- rows the statement wrote, counted up to 2
   corrections bigint;
+  bucket integer;  -- of NEW.duration_ms in the rollups' histogram (as scheduler_private.duration_bucket)
 BEGIN
   IF TG_OP = 'DELETE' THEN
     SELECT count(*) INTO written FROM (SELECT FROM old_rows LIMIT 2) AS x;
@@ -96,21 +97,39 @@ BEGIN
          AND s.last_run_at <= greatest(OLD.completed_at, NEW.completed_at);
       corrections := 1;
     ELSE
-      -- The execution reaches a final status for the first time (inserted finished, or running -> finished).
-      UPDATE public.job_schedules AS s
-         SET total_runs      = s.total_runs + 1,
-             successful_runs = s.successful_runs + (NEW.status = 'completed')::int,
-             failed_runs     = s.failed_runs + (NEW.status = 'failed')::int,
-             last_run_at          = CASE WHEN s.last_run_at IS NULL OR NEW.completed_at >= s.last_run_at
-                                         THEN NEW.completed_at ELSE s.last_run_at END,
-             last_run_status      = CASE WHEN s.last_run_at IS NULL OR NEW.completed_at >= s.last_run_at
-                                         THEN NEW.status ELSE s.last_run_status END,
-             last_run_duration_ms = CASE WHEN s.last_run_at IS NULL OR NEW.completed_at >= s.last_run_at
-                                         THEN NEW.duration_ms ELSE s.last_run_duration_ms END
-       WHERE s.job_name = NEW.job_name;
+      -- The execution reaches a final status for the first time (inserted finished, or running -> finished):
+      -- one statement for the job row and its rollup row of the day, the cheapest way to write both (no helper
+      -- function calls either: each would cost as much as the rest of the rollup's update).
+      bucket := pg_catalog.width_bucket(NEW.duration_ms, {{bounds}}::integer[]);
+      WITH counted AS (
+        UPDATE public.job_schedules AS s
+           SET total_runs      = s.total_runs + 1,
+               successful_runs = s.successful_runs + (NEW.status = 'completed')::int,
+               failed_runs     = s.failed_runs + (NEW.status = 'failed')::int,
+               last_run_at          = CASE WHEN s.last_run_at IS NULL OR NEW.completed_at >= s.last_run_at
+                                           THEN NEW.completed_at ELSE s.last_run_at END,
+               last_run_status      = CASE WHEN s.last_run_at IS NULL OR NEW.completed_at >= s.last_run_at
+                                           THEN NEW.status ELSE s.last_run_status END,
+               last_run_duration_ms = CASE WHEN s.last_run_at IS NULL OR NEW.completed_at >= s.last_run_at
+                                           THEN NEW.duration_ms ELSE s.last_run_duration_ms END
+         WHERE s.job_name = NEW.job_name
+      )
+      UPDATE public.job_execution_rollups AS r
+         SET completed          = r.completed + (NEW.status = 'completed')::int,
+             failed             = r.failed + (NEW.status = 'failed')::int,
+             duration_count     = r.duration_count + (NEW.duration_ms IS NOT NULL)::int,
+             duration_sum       = r.duration_sum + coalesce(NEW.duration_ms, 0),
+             duration_max       = greatest(r.duration_max, NEW.duration_ms),
+             -- Without a duration, bucket 1 gets 0 added: the histogram keeps its counts.
+             duration_histogram[coalesce(bucket, 1)] = coalesce(r.duration_histogram[coalesce(bucket, 1)], 0)
+                                                       + (bucket IS NOT NULL)::int
+       WHERE r.job_name = NEW.job_name AND r.day = (NEW.started_at AT TIME ZONE 'UTC')::date;
+      IF FOUND THEN
+        RETURN NULL;
+      END IF;
       corrections := 0;
     END IF;
-    -- Its new state into the rollup of its day.
+    -- Its new state into the rollup of its day (the first execution of the day creates the row).
     INSERT INTO public.job_execution_rollups AS r
            (job_name, day, completed, failed, duration_count, duration_sum, duration_max, duration_histogram)
     VALUES (NEW.job_name, (NEW.started_at AT TIME ZONE 'UTC')::date,
