@@ -4,7 +4,7 @@ TICK = os.sysconf('SC_CLK_TCK')
 def cpu(pid):
     f = open(f'/proc/{pid}/stat').read().rsplit(')',1)[1].split()
     return (int(f[11]) + int(f[12])) / TICK
-TRIGS = {'proto': ("trigger_update_job_stats","trigger_update_job_stats_on_update","trigger_update_job_stats_on_delete"), 'old': ("trigger_update_job_stats",)}
+TRIGS = {'vara': ("trigger_update_job_stats","trigger_update_job_stats_on_update","trigger_update_job_stats_on_delete"), 'varb': ("trigger_update_job_stats","trigger_update_job_stats_on_update","trigger_update_job_stats_on_delete"), 'norollup': ("trigger_update_job_stats","trigger_update_job_stats_on_update","trigger_update_job_stats_on_delete"), 'proto': ("trigger_update_job_stats","trigger_update_job_stats_on_update","trigger_update_job_stats_on_delete"), 'old': ("trigger_update_job_stats",)}
 def trig(db, on):
     with psycopg.connect(f"{base}/{db}", autocommit=True) as c:
         for t in TRIGS[db]:

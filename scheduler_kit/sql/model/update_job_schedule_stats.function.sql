@@ -84,8 +84,7 @@ BEGIN
       UPDATE public.job_schedules AS s
          SET successful_runs = s.successful_runs + (NEW.status = 'completed')::int - (OLD.status = 'completed')::int,
              failed_runs     = s.failed_runs + (NEW.status = 'failed')::int - (OLD.status = 'failed')::int
-       WHERE s.job_name = NEW.job_name
-         AND NEW.status <> OLD.status;
+       WHERE s.job_name = NEW.job_name;  -- even when only the duration changed: the job row is locked first
       UPDATE public.job_schedules AS s
          SET (last_run_at, last_run_status, last_run_duration_ms) = (
                SELECT j.completed_at, j.status, j.duration_ms
@@ -113,6 +112,7 @@ BEGIN
                last_run_duration_ms = CASE WHEN s.last_run_at IS NULL OR NEW.completed_at >= s.last_run_at
                                            THEN NEW.duration_ms ELSE s.last_run_duration_ms END
          WHERE s.job_name = NEW.job_name
+        RETURNING 1
       )
       UPDATE public.job_execution_rollups AS r
          SET completed          = r.completed + (NEW.status = 'completed')::int,
@@ -123,7 +123,10 @@ BEGIN
              -- Without a duration, bucket 1 gets 0 added: the histogram keeps its counts.
              duration_histogram[coalesce(bucket, 1)] = coalesce(r.duration_histogram[coalesce(bucket, 1)], 0)
                                                        + (bucket IS NOT NULL)::int
-       WHERE r.job_name = NEW.job_name AND r.day = (NEW.started_at AT TIME ZONE 'UTC')::date;
+       WHERE r.job_name = NEW.job_name AND r.day = (NEW.started_at AT TIME ZONE 'UTC')::date
+         -- The job row first, then the rollup row, in every path: writers never wait on each other in a cycle.
+         -- (Without a job row, nothing is updated here and the rollup is written below.)
+         AND EXISTS (SELECT FROM counted);
       IF FOUND THEN
         RETURN NULL;
       END IF;
@@ -151,6 +154,12 @@ BEGIN
     IF NEW.id IS DISTINCT FROM (SELECT n.id FROM new_rows AS n WHERE n.status IN ('completed', 'failed') LIMIT 1) THEN
       RETURN NULL;
     END IF;
+    -- The job rows in name order, then the rollup rows: concurrent batches over the same jobs queue instead of
+    -- deadlocking.
+    PERFORM FROM public.job_schedules AS s
+      WHERE s.job_name IN (SELECT n.job_name FROM new_rows AS n WHERE n.status IN ('completed', 'failed'))
+      ORDER BY s.job_name
+        FOR UPDATE;
     IF TG_OP = 'INSERT' THEN
       -- Executions inserted already finished: each reaches a final status for the first time.
       WITH firsts AS (
@@ -177,6 +186,7 @@ BEGIN
                   FROM firsts AS x
                  GROUP BY x.job_name) AS f
          WHERE s.job_name = f.job_name
+      RETURNING 1
       )
       INSERT INTO public.job_execution_rollups AS r
              (job_name, day, completed, failed, duration_count, duration_sum, duration_max, duration_histogram)
@@ -187,6 +197,7 @@ BEGIN
                array_agg(scheduler_private.duration_bucket(x.duration_ms)) FILTER (WHERE x.duration_ms IS NOT NULL),
                array_agg(1) FILTER (WHERE x.duration_ms IS NOT NULL))
         FROM firsts AS x
+       WHERE (SELECT count(*) FROM counted) >= 0  -- after the job rows (see above)
        GROUP BY 1, 2
           ON CONFLICT (job_name, day) DO UPDATE
          SET completed          = r.completed + excluded.completed,
@@ -232,6 +243,7 @@ BEGIN
                 FROM changes AS x
                GROUP BY x.job_name) AS f
        WHERE s.job_name = f.job_name
+      RETURNING 1
     ), rolled_up AS (
       INSERT INTO public.job_execution_rollups AS r
              (job_name, day, completed, failed, duration_count, duration_sum, duration_max, duration_histogram)
@@ -242,6 +254,7 @@ BEGIN
                array_agg(scheduler_private.duration_bucket(x.duration_ms)) FILTER (WHERE x.duration_ms IS NOT NULL),
                array_agg(1) FILTER (WHERE x.duration_ms IS NOT NULL))
         FROM changes AS x
+       WHERE (SELECT count(*) FROM counted) >= 0  -- after the job rows (see above)
        GROUP BY 1, 2
           ON CONFLICT (job_name, day) DO UPDATE
          SET completed          = r.completed + excluded.completed,
