@@ -1,1 +1,0 @@
-INSERT INTO public.scheduled_jobs (job_name) VALUES ('a');

@@ -1,1 +1,0 @@
-"""ComponentResources that group the database objects; every child is created with parent=self."""

@@ -1,1 +1,0 @@
-"""One module per kind of database object, each a small dynamic-provider trio: inputs, provider, resource."""

@@ -1,1 +1,0 @@
-SELECT pg_catalog.to_regclass(%(table)s) IS NOT NULL AS present

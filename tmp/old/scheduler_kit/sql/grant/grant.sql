@@ -1,1 +1,0 @@
-GRANT {{privileges}} ON {{object_type}} {{object}} TO {{grantee}}

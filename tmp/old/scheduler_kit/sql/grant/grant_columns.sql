@@ -1,1 +1,0 @@
-GRANT {{privilege}} ({{columns}}) ON TABLE {{object}} TO {{grantee}}

@@ -1,1 +1,0 @@
-COMMENT ON POLICY {{name}} ON {{table}} IS {{comment}}

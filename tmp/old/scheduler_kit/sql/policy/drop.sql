@@ -1,1 +1,0 @@
-DROP POLICY IF EXISTS {{name}} ON {{table}}
