@@ -44,7 +44,7 @@ SELECT CASE WHEN i %% (100 * %(jobs)s) = 1 THEN 'bench-small' ELSE 'bench-job-' 
        %(start)s::timestamptz + i * interval '30 seconds',
        %(start)s::timestamptz + i * interval '30 seconds' + interval '2 seconds',
        1000 + i %% 5000, i %% 300
-FROM generate_series(%(first)s, %(last)s) i
+FROM generate_series(%(first)s::bigint, %(last)s::bigint) i
 """
 CHUNK = 1_000_000
 
@@ -57,7 +57,7 @@ def run_query(conn, gateway, token, query, params=(), seed_design=False):
         if seed_design:
             conn.execute(SEED_OVERLAY)
         with conn.cursor() as cur:
-            gateway.assume(cur, token)
+            gateway.assume(cur, token())  # a fresh token: a 10,000,000-row run outlasts a token's lifetime
             cur.execute(query, params)
             cur.fetchall()
             start = time.perf_counter()
@@ -171,7 +171,7 @@ def concurrency(dsn: str, workers: int = 8, per_worker: int = 1000) -> tuple[flo
 def main() -> None:
     tokens = TokenFactory()
     gateway = Gateway(tokens.gateway_config())
-    admin, service = tokens.user("user_admin"), tokens.service()
+    admin, service = (lambda: tokens.user("user_admin")), tokens.service
     print(f"scheduler bench: {ROWS:,} history rows over {JOBS} jobs, medians of {REPETITIONS} interleaved repetitions")
     with bench_database() as stack:
         with psycopg.connect(stack.dsn, autocommit=True) as conn:
