@@ -1,4 +1,5 @@
-"""`make bench`, database part: RLS overhead, trigger overhead and concurrency on 1,000,000 history rows.
+"""`make bench`, database part, on 10,000,000 history rows: costs that must not grow with the history (deep keyset
+pages, statistics of a large job, one-statement bulk writes), RLS overhead, trigger overhead and concurrency.
 
 Prints ratios measured side by side in one run (medians of interleaved repetitions), and the seed's design measured
 the same way for comparison. Run: `make bench` (or BENCH_ROWS=100000 make bench for a quick look).
@@ -7,6 +8,7 @@ the same way for comparison. Run: `make bench` (or BENCH_ROWS=100000 make bench 
 from __future__ import annotations
 
 import os
+import statistics
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -19,30 +21,32 @@ from tests.support.tokens import TokenFactory
 
 from .common import bench_database, side_by_side, timed, verdict
 
-ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+ROWS = int(os.environ.get("BENCH_ROWS", "10000000"))
 JOBS = 20
 REPETITIONS = int(os.environ.get("BENCH_REPETITIONS", "7"))
 SEED_OVERLAY = (Path(__file__).resolve().parents[1] / "tests/seed_design/seed_overlay.sql").read_text()
 
-LOAD = """
+START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+SETUP = """
 INSERT INTO public.job_schedules (job_name, cron_expression, service, endpoint)
 SELECT 'bench-job-' || j, '*/5 * * * *', 'bench-service', '/api/jobs/bench-' || j FROM generate_series(1, %(jobs)s) j;
-SET session_replication_role = replica;  -- load history without firing the statistics trigger, then total it once
-INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at, duration_ms, items_processed)
-SELECT 'bench-job-' || (1 + i %% %(jobs)s),
-       CASE WHEN i %% 10 = 0 THEN 'failed' ELSE 'completed' END,
-       timestamptz '2025-01-01' + i * interval '30 seconds',
-       timestamptz '2025-01-01' + i * interval '30 seconds' + interval '2 seconds',
-       1000 + i %% 5000, i %% 300
-FROM generate_series(1, %(rows)s) i;
-SET session_replication_role = origin;
-UPDATE public.job_schedules s SET total_runs = a.n, successful_runs = a.ok, failed_runs = a.n - a.ok,
-       last_run_at = a.last_at
-  FROM (SELECT job_name, count(*) n, count(*) FILTER (WHERE status = 'completed') ok, max(completed_at) last_at
-          FROM public.scheduled_jobs GROUP BY job_name) a
- WHERE a.job_name = s.job_name;
+INSERT INTO public.job_schedules (job_name, cron_expression, service, endpoint)
+VALUES ('bench-small', '*/5 * * * *', 'bench-service', '/api/jobs/bench-small');
 INSERT INTO public.users (clerk_user_id, role) VALUES ('user_admin', 'admin');
 """
+# History through the statistics trigger, in statements of up to a million executions (each applies one change per
+# job and day): what the kit's own bulk path costs. One execution every 30 seconds, round robin over the jobs; the
+# small job runs once for every 100 runs of a large one, over the same period.
+LOAD_CHUNK = """
+INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at, duration_ms, items_processed)
+SELECT CASE WHEN i %% (100 * %(jobs)s) = 1 THEN 'bench-small' ELSE 'bench-job-' || (1 + i %% %(jobs)s) END,
+       CASE WHEN i %% 10 = 0 THEN 'failed' ELSE 'completed' END,
+       %(start)s::timestamptz + i * interval '30 seconds',
+       %(start)s::timestamptz + i * interval '30 seconds' + interval '2 seconds',
+       1000 + i %% 5000, i %% 300
+FROM generate_series(%(first)s::bigint, %(last)s::bigint) i
+"""
+CHUNK = 1_000_000
 
 
 def run_query(conn, gateway, token, query, params=(), seed_design=False):
@@ -53,7 +57,7 @@ def run_query(conn, gateway, token, query, params=(), seed_design=False):
         if seed_design:
             conn.execute(SEED_OVERLAY)
         with conn.cursor() as cur:
-            gateway.assume(cur, token)
+            gateway.assume(cur, token())  # a fresh token: a 10,000,000-row run outlasts a token's lifetime
             cur.execute(query, params)
             cur.fetchall()
             start = time.perf_counter()
@@ -62,23 +66,78 @@ def run_query(conn, gateway, token, query, params=(), seed_design=False):
             return time.perf_counter() - start
 
 
-def write_executions(dsn: str, count: int, job: str) -> float:
-    """The service's way: insert running, then update to completed, each its own transaction."""
+def peak_memory_kib(pid: int) -> int:
+    """Peak resident memory of a server process (VmHWM), when the server runs on this machine; 0 when unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def bulk_insert(conn, rows: int) -> float:
+    """Seconds for one statement inserting `rows` finished executions of one job (rolled back)."""
+    with conn.transaction(force_rollback=True):
+        start = time.perf_counter()
+        conn.execute("INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at, duration_ms)"
+                     " SELECT 'bench-job-5', 'completed', now() - i * interval '1 second',"
+                     " now() - i * interval '1 second' + interval '500 milliseconds', i %% 7000"
+                     " FROM generate_series(1, %s) i", (rows,))
+        return time.perf_counter() - start
+
+
+def purge_batches(conn, batches: int, batch_size: int, older_than: timedelta) -> list[float]:
+    """Seconds per retention batch, as the service calls it (each call its own transaction; rolled back here so the
+    history stays for the other measures)."""
+    seconds = []
+    with conn.transaction(force_rollback=True):
+        conn.execute("SET LOCAL ROLE service_role")
+        for _ in range(batches):
+            start = time.perf_counter()
+            (deleted,) = conn.execute("SELECT public.purge_job_execution_history(%s, %s)", (older_than, batch_size)).fetchone()
+            seconds.append(time.perf_counter() - start)
+            assert deleted == batch_size, deleted
+    return seconds
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a server process has used (user + system), when the server runs on this machine; 0 when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+def write_executions(dsn: str, count: int, job: str, cpu: list[float] | None = None) -> float:
+    """The service's way: insert running, then update to completed, each its own transaction. Adds the server
+    process's CPU seconds to `cpu` when given (less disturbed than wall time by other load on a shared machine)."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("SET synchronous_commit = off")  # measure the trigger, not the disk's fsync latency
         conn.execute("SET ROLE service_role")
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        used = cpu_seconds(backend)
         start = time.perf_counter()
         for _ in range(count):
             (execution,) = conn.execute(
                 "INSERT INTO public.scheduled_jobs (job_name) VALUES (%s) RETURNING id", (job,)).fetchone()
             conn.execute("UPDATE public.scheduled_jobs SET status = 'completed', completed_at = now(),"
                          " duration_ms = 5 WHERE id = %s", (execution,))
-        return time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        if cpu is not None:
+            cpu.append(cpu_seconds(backend) - used)
+        return elapsed
+
+
+STATS_TRIGGERS = ("trigger_update_job_stats", "trigger_update_job_stats_on_update", "trigger_update_job_stats_on_delete")
 
 
 def set_trigger(dsn: str, enabled: bool) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"ALTER TABLE public.scheduled_jobs {'ENABLE' if enabled else 'DISABLE'} TRIGGER trigger_update_job_stats")
+        for trigger in STATS_TRIGGERS:
+            conn.execute(f"ALTER TABLE public.scheduled_jobs {'ENABLE' if enabled else 'DISABLE'} TRIGGER {trigger}")
 
 
 def concurrency(dsn: str, workers: int = 8, per_worker: int = 1000) -> tuple[float, bool, str]:
@@ -112,15 +171,26 @@ def concurrency(dsn: str, workers: int = 8, per_worker: int = 1000) -> tuple[flo
 def main() -> None:
     tokens = TokenFactory()
     gateway = Gateway(tokens.gateway_config())
-    admin, service = tokens.user("user_admin"), tokens.service()
+    admin, service = (lambda: tokens.user("user_admin")), tokens.service
     print(f"scheduler bench: {ROWS:,} history rows over {JOBS} jobs, medians of {REPETITIONS} interleaved repetitions")
     with bench_database() as stack:
         with psycopg.connect(stack.dsn, autocommit=True) as conn:
+            backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
             # Several statements with parameters: bound on the client side.
-            load = timed(lambda: psycopg.ClientCursor(conn).execute(LOAD, {"jobs": JOBS, "rows": ROWS}))
-            conn.execute("VACUUM ANALYZE public.scheduled_jobs")
-            conn.execute("VACUUM ANALYZE public.job_schedules")
-        print(f"  loaded in {load:.1f} s")
+            psycopg.ClientCursor(conn).execute(SETUP, {"jobs": JOBS})
+            start = time.perf_counter()
+            for first in range(1, ROWS + 1, CHUNK):
+                conn.execute(LOAD_CHUNK, {"jobs": JOBS, "start": START, "first": first, "last": min(first + CHUNK - 1, ROWS)})
+            load = time.perf_counter() - start
+            peak = peak_memory_kib(backend)
+            vacuum = timed(lambda: [conn.execute(f"VACUUM ANALYZE public.{t}")
+                                    for t in ("scheduled_jobs", "job_schedules", "job_execution_rollups")])
+            exact = conn.execute(
+                "SELECT bool_and(s.total_runs = h.n) FROM public.job_schedules s JOIN (SELECT job_name, count(*) n"
+                " FROM public.scheduled_jobs GROUP BY job_name) h USING (job_name)").fetchone()[0]
+        print(f"  loaded {ROWS:,} executions through the statistics trigger in {load:.1f} s"
+              f" ({ROWS / load:,.0f} per second; peak memory of the loading server process {peak / 1024:,.0f} MiB;"
+              f" VACUUM ANALYZE {vacuum:.1f} s); counters {'exact' if exact else 'WRONG'}")
 
         # One connection per actor, as a pool would keep them: each keeps its own cached plans.
         with psycopg.connect(stack.dsn) as as_admin, psycopg.connect(stack.dsn) as as_service, \
@@ -129,7 +199,7 @@ def main() -> None:
             page = "SELECT * FROM public.get_job_execution_history('bench-job-7', 20, 0)"
             stats = "SELECT * FROM public.get_job_execution_stats(NULL, %s)"
             # The newest tenth of the history: a window a monitoring page would ask for.
-            since = (datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=30 * ROWS * 0.9),)
+            since = (START + timedelta(seconds=30 * ROWS * 0.9),)
             medians = side_by_side({
                 "admin count": lambda: run_query(as_admin, gateway, admin, count),
                 "service count": lambda: run_query(as_service, gateway, service, count),
@@ -143,24 +213,76 @@ def main() -> None:
                 "seed admin count": lambda: run_query(as_seed_admin, gateway, admin, count, seed_design=True),
                 "service count (again)": lambda: run_query(as_service, gateway, service, count),
             }, REPETITIONS))
+
+            # Costs that must not grow with the history, as an admin (through RLS).
+            (big_job_rows,) = as_admin.execute(
+                "SELECT count(*) FROM public.scheduled_jobs WHERE job_name = 'bench-job-7'").fetchone()
+            depth = int(big_job_rows * 0.9)
+            cursor = as_admin.execute(
+                "SELECT started_at, id FROM public.scheduled_jobs WHERE job_name = 'bench-job-7'"
+                " ORDER BY started_at DESC, id DESC OFFSET %s LIMIT 1", (depth,)).fetchone()
+            as_admin.rollback()
+            first_keyset = "SELECT * FROM public.get_job_execution_history_page('bench-job-7', 20, NULL, NULL)"
+            deep_keyset = "SELECT * FROM public.get_job_execution_history_page('bench-job-7', 20, %s, %s)"
+            deep_offset = "SELECT * FROM public.get_job_execution_history('bench-job-7', 20, %s)"
+            offset_depth = min(49_000, depth)
+            job_stats = "SELECT * FROM public.get_job_execution_stats(%s, %s)"
+            whole = START + timedelta(minutes=90)  # all of the history but the first 90 minutes: rollups and an edge
+            (small_job_rows,) = as_admin.execute(
+                "SELECT count(*) FROM public.scheduled_jobs WHERE job_name = 'bench-small'").fetchone()
+            as_admin.rollback()
+            medians.update(side_by_side({
+                "first keyset page": lambda: run_query(as_admin, gateway, admin, first_keyset),
+                "deep keyset page": lambda: run_query(as_admin, gateway, admin, deep_keyset, cursor),
+                "first offset page": lambda: run_query(as_admin, gateway, admin, page),
+                "deep offset page": lambda: run_query(as_admin, gateway, admin, deep_offset, (offset_depth,)),
+                "large job stats": lambda: run_query(as_admin, gateway, admin, job_stats, ("bench-job-7", whole)),
+                "small job stats": lambda: run_query(as_admin, gateway, admin, job_stats, ("bench-small", whole)),
+            }, REPETITIONS))
+            with psycopg.connect(stack.dsn) as writer:
+                writer.execute("SET synchronous_commit = off")
+                bulk_insert(writer, 4000)  # warm up
+                medians.update(side_by_side({
+                    "insert 4,000": lambda: bulk_insert(writer, 4000),
+                    "insert 16,000": lambda: bulk_insert(writer, 16000),
+                }, REPETITIONS))
+                # The oldest month is what a retention run would delete (rolled back afterwards).
+                older_than = datetime.now(timezone.utc) - (START + timedelta(days=30))
+                (purgeable,) = writer.execute("SELECT count(*) FROM public.scheduled_jobs WHERE started_at < %s",
+                                              (START + timedelta(days=30),)).fetchone()
+                purge = purge_batches(writer, max(1, min(10, purgeable // 5000)), min(5000, purgeable), older_than)
         for name, seconds in medians.items():
-            print(f"    {name:<18} {seconds * 1000:9.2f} ms")
+            print(f"    {name:<22} {seconds * 1000:9.2f} ms")
         print(f"  admin count(*) / service_role:        {verdict(medians['admin count'] / medians['service count'], 1.10)}")
         print(f"  seed's admin count(*) / service_role: {medians['seed admin count'] / medians['service count (again)']:5.2f}"
               "  (the seed's policies, for comparison)")
         print(f"  admin history page / service_role:    {verdict(medians['admin page'] / medians['service page'], 1.10)}")
         print(f"  admin stats function / service_role:  {verdict(medians['admin stats'] / medians['service stats'], 1.10)}")
+        print(f"  keyset page {depth:,} rows deep / first page: "
+              f"{verdict(medians['deep keyset page'] / medians['first keyset page'], 1.5)}")
+        print(f"  (limit, offset) page at offset {offset_depth:,} / first page: "
+              f"{medians['deep offset page'] / medians['first offset page']:5.2f}  (the seed's form, for comparison)")
+        print(f"  stats of a job with {big_job_rows:,} executions / one with {small_job_rows:,}, same period: "
+              f"{verdict(medians['large job stats'] / medians['small job stats'], 2.0)}")
+        print(f"  one statement inserting 16,000 / 4,000 executions: "
+              f"{verdict(medians['insert 16,000'] / medians['insert 4,000'], 5.0)}  (linear is 4)")
+        print(f"  retention, {len(purge)} batches of {min(5000, purgeable):,}: median {statistics.median(purge) * 1000:.0f} ms,"
+              f" longest {max(purge) * 1000:.0f} ms ({min(5000, purgeable) / statistics.median(purge):,.0f} executions"
+              " per second)")
 
         batch = 1000
         on_off = {"on": 0.0, "off": 0.0}
+        on_off_cpu: dict[str, list[float]] = {"on": [], "off": []}
         write_executions(stack.dsn, 200, "bench-job-3")  # warm up
         for _ in range(5):  # 5 x 1,000 executions each way, interleaved
             for state in ("on", "off"):
                 set_trigger(stack.dsn, state == "on")
-                on_off[state] += write_executions(stack.dsn, batch, "bench-job-3")
+                on_off[state] += write_executions(stack.dsn, batch, "bench-job-3", on_off_cpu[state])
         set_trigger(stack.dsn, True)
+        cpu_on, cpu_off = sum(on_off_cpu["on"]), sum(on_off_cpu["off"])
         print(f"  5,000 executions written, trigger on {on_off['on']:.2f} s / off {on_off['off']:.2f} s:"
-              f" {verdict(on_off['on'] / on_off['off'], 1.25)}")
+              f" {verdict(on_off['on'] / on_off['off'], 1.25)}"
+              + (f"; server CPU on {cpu_on:.2f} s / off {cpu_off:.2f} s: {cpu_on / cpu_off:.2f}" if cpu_off else ""))
 
         throughput, exact, detail = concurrency(stack.dsn)
         print(f"  8 connections x 1,000 executions over 2 jobs: {throughput:,.0f} executions/s,"

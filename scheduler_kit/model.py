@@ -12,6 +12,7 @@ from typing import Any
 from .config import StackSettings
 from .cron import CRON_PATTERN
 from .db import ident, literal, render, sql_text
+from .duration_histogram import bounds_literal
 from .policies import load_policies
 from .providers.admin_lookup import AdminLookup, AdminLookupInputs
 from .providers.base import SqlObject
@@ -31,11 +32,18 @@ AUTHENTICATOR = "authenticator"
 WRITE = ["DELETE", "INSERT", "SELECT", "UPDATE"]
 HISTORY_SIGNATURE = "public.get_job_execution_history(text, integer, integer)"
 STATS_SIGNATURE = "public.get_job_execution_stats(text, timestamp with time zone)"
+HISTORY_PAGE_SIGNATURE = "public.get_job_execution_history_page(text, integer, timestamp with time zone, uuid)"
+PURGE_SIGNATURE = "public.purge_job_execution_history(interval, integer)"
+# Array arguments by their type names (_int4 is integer[]): signatures stay plain words for to_regprocedure.
+HISTOGRAM_ADD_SIGNATURE = "scheduler_private.histogram_add(_int4, _int4)"
+HISTOGRAM_OF_SIGNATURE = "scheduler_private.histogram_of(_int4, _int4)"
 
 # Table privileges by role. RLS then narrows rows; column grants narrow what an admin may change.
 TABLE_GRANTS: dict[str, dict[str, list[str]]] = {
     "public.job_schedules": {"PUBLIC": [], "anon": [], "authenticated": ["SELECT"], "service_role": WRITE},
     "public.scheduled_jobs": {"PUBLIC": [], "anon": [], "authenticated": ["SELECT"], "service_role": WRITE},
+    # The statistics rollups: read like the history (admins through RLS), written by the trigger and the service.
+    "public.job_execution_rollups": {"PUBLIC": [], "anon": [], "authenticated": ["SELECT"], "service_role": WRITE},
 }
 # Admins change only whether a job runs and when (the seed let them rewrite statistics, names and endpoints).
 COLUMN_GRANTS = {"public.job_schedules": {"authenticated": {"UPDATE": ["cron_expression", "enabled"]}}}
@@ -43,6 +51,16 @@ COLUMN_GRANTS = {"public.job_schedules": {"authenticated": {"UPDATE": ["cron_exp
 FUNCTION_GRANTS: dict[str, dict[str, list[str]]] = {
     HISTORY_SIGNATURE: {"PUBLIC": [], "anon": [], "authenticated": ["EXECUTE"], "service_role": ["EXECUTE"]},
     STATS_SIGNATURE: {"PUBLIC": [], "anon": [], "authenticated": ["EXECUTE"], "service_role": ["EXECUTE"]},
+    HISTORY_PAGE_SIGNATURE: {"PUBLIC": [], "anon": [], "authenticated": ["EXECUTE"], "service_role": ["EXECUTE"]},
+    # Retention is the service's job alone.
+    PURGE_SIGNATURE: {"PUBLIC": [], "anon": [], "authenticated": [], "service_role": ["EXECUTE"]},
+    # The statistics function runs with its caller's rights and calls these two.
+    "scheduler_private.duration_bucket(integer)": {"PUBLIC": [], "authenticated": ["EXECUTE"], "service_role": ["EXECUTE"]},
+    "scheduler_private.duration_bucket_value(integer)": {"PUBLIC": [], "authenticated": ["EXECUTE"],
+                                                         "service_role": ["EXECUTE"]},
+    # Only the statistics trigger (SECURITY DEFINER) uses these.
+    HISTOGRAM_ADD_SIGNATURE: {"PUBLIC": []},
+    HISTOGRAM_OF_SIGNATURE: {"PUBLIC": []},
     "scheduler_private.is_admin()": {"PUBLIC": [], "authenticated": ["EXECUTE"], "service_role": ["EXECUTE"]},
     "public.update_job_schedule_stats()": {"PUBLIC": []},
     "scheduler_private.touch_updated_at()": {"PUBLIC": []},
@@ -114,6 +132,10 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
     drop = not settings.protect_history
     protect = settings.protect_history
     tables = ("table-job_schedules", "table-scheduled_jobs")
+    rollups = "table-job_execution_rollups"
+    histogram = ("function-scheduler_private.duration_bucket", "function-scheduler_private.histogram_add",
+                 "function-scheduler_private.histogram_of")
+    stats_triggers = ("function-public.update_job_schedule_stats", "table-scheduled_jobs")
     plan = [
         # Checked on every preview and deployment: the admin check must not trust a table API callers can write.
         Planned("admin-lookup", AdminLookup, AdminLookupInputs(table=admin.table, id_column=admin.id_column,
@@ -131,26 +153,46 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
         Planned("table-scheduled_jobs", Table,
                 TableInputs(name="public.scheduled_jobs", definition=sql_text("model/scheduled_jobs.table.sql"),
                             drop_on_delete=drop), (), protect),
-        _function("public.update_job_schedule_stats()", "update_job_schedule_stats", tables),
+        Planned(rollups, Table,
+                TableInputs(name="public.job_execution_rollups",
+                            definition=sql_text("model/job_execution_rollups.table.sql"), drop_on_delete=drop)),
+        _function("scheduler_private.duration_bucket(integer)", "duration_bucket", ("schema-scheduler_private",),
+                  bounds=literal(bounds_literal())),
+        _function("scheduler_private.duration_bucket_value(integer)", "duration_bucket_value",
+                  ("schema-scheduler_private",), bounds=literal(bounds_literal())),
+        _function(HISTOGRAM_ADD_SIGNATURE, "histogram_add", ("schema-scheduler_private",)),
+        _function(HISTOGRAM_OF_SIGNATURE, "histogram_of", ("schema-scheduler_private",)),
+        _function("public.update_job_schedule_stats()", "update_job_schedule_stats", (*tables, rollups, *histogram),
+                  bounds=literal(bounds_literal())),
         _function("scheduler_private.refuse_reopening()", "refuse_reopening", ("schema-scheduler_private",)),
         _trigger("trigger_scheduled_jobs_finished_is_final", "public.scheduled_jobs",
                  ("function-scheduler_private.refuse_reopening", "table-scheduled_jobs")),
-        _trigger("trigger_update_job_stats", "public.scheduled_jobs",
-                 ("function-public.update_job_schedule_stats", "table-scheduled_jobs")),
+        # Three statement-level triggers (one event each, as transition tables require); the INSERT one, which keeps
+        # the seed's name, also builds the rollups of an existing history (see its .sql file).
+        _trigger("trigger_update_job_stats", "public.scheduled_jobs", (*stats_triggers, rollups, *histogram)),
+        _trigger("trigger_update_job_stats_on_update", "public.scheduled_jobs", stats_triggers),
+        _trigger("trigger_update_job_stats_on_delete", "public.scheduled_jobs", stats_triggers),
         _trigger("trigger_job_schedules_updated_at", "public.job_schedules",
                  ("function-scheduler_private.touch_updated_at", "table-job_schedules")),
         _trigger("trigger_scheduled_jobs_updated_at", "public.scheduled_jobs",
                  ("function-scheduler_private.touch_updated_at", "table-scheduled_jobs")),
         _function(HISTORY_SIGNATURE, "get_job_execution_history", ("table-scheduled_jobs",)),
-        _function(STATS_SIGNATURE, "get_job_execution_stats", ("table-scheduled_jobs",)),
+        _function(HISTORY_PAGE_SIGNATURE, "get_job_execution_history_page", ("table-scheduled_jobs",)),
+        _function(STATS_SIGNATURE, "get_job_execution_stats",
+                  ("table-scheduled_jobs", rollups, "function-scheduler_private.duration_bucket",
+                   "function-scheduler_private.duration_bucket_value")),
+        _function(PURGE_SIGNATURE, "purge_job_execution_history", ("table-scheduled_jobs",)),
         Planned("rls-job_schedules", RowSecurity, RowSecurityInputs(table="public.job_schedules"), ("table-job_schedules",)),
         Planned("rls-scheduled_jobs", RowSecurity, RowSecurityInputs(table="public.scheduled_jobs"), ("table-scheduled_jobs",)),
-        *[Planned(f"policy-{p.name}", Policy, p, (*tables, "function-scheduler_private.is_admin")) for p in load_policies()],
+        Planned("rls-job_execution_rollups", RowSecurity, RowSecurityInputs(table="public.job_execution_rollups"),
+                (rollups,)),
+        *[Planned(f"policy-{p.name}", Policy, p, (*tables, rollups, "function-scheduler_private.is_admin"))
+          for p in load_policies()],
         *_grants("schema", "scheduler_private", {"PUBLIC": [], "authenticated": ["USAGE"], "service_role": ["USAGE"]},
                  ("schema-scheduler_private",)),
     ]
     for table, by_grantee in TABLE_GRANTS.items():
-        plan += _grants("table", table, by_grantee, tables, COLUMN_GRANTS.get(table))
+        plan += _grants("table", table, by_grantee, (*tables, rollups), COLUMN_GRANTS.get(table))
     for signature, by_grantee in FUNCTION_GRANTS.items():
         plan += _grants("function", signature, by_grantee, (f"function-{signature.split('(')[0]}",))
     return with_exact_privileges(plan)

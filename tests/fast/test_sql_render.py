@@ -18,7 +18,7 @@ def test_every_model_function_pins_search_path():
     from scheduler_kit.db import SQL_DIR
 
     functions = sorted(SQL_DIR.glob("model/*.function.sql"))
-    assert len(functions) == 7
+    assert len(functions) == 13
     for path in functions:
         assert "SET search_path = ''" in path.read_text(), path.name
 
@@ -35,4 +35,4 @@ def test_the_supabase_migration_leaves_the_platform_base_alone():
     supabase, postgres = build("supabase", protect_history=True), build("postgres", protect_history=True)
     for platform_object in ("CREATE ROLE", "CREATE OR REPLACE FUNCTION auth.jwt()", "CREATE TABLE IF NOT EXISTS public.users"):
         assert platform_object not in supabase and platform_object in postgres
-    assert supabase.count("CREATE POLICY") == 8
+    assert supabase.count("CREATE POLICY") == 12  # the seed's eight and the statistics rollups' four

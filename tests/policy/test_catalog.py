@@ -16,7 +16,9 @@ from scheduler_kit.policies import load_policies
 from scheduler_kit.providers.function import Function
 from tests.support.acl import acl_differences
 
-KIT_TABLES = ("public.job_schedules", "public.scheduled_jobs")
+# Tables under RLS (derived below from the policy file would be circular: the catalog must match both).
+KIT_TABLES = ("public.job_schedules", "public.scheduled_jobs", "public.job_execution_rollups")
+TABLE_NAMES = [t.split(".")[1] for t in KIT_TABLES]
 
 
 @pytest.fixture(scope="module")
@@ -34,17 +36,17 @@ def test_rls_is_enabled_and_forced(catalog):
     flags = dict((r[0], r[1:]) for r in catalog.execute(
         "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = ANY(%s::regclass[])",
         (list(KIT_TABLES),)))
-    assert flags == {"job_schedules": (True, True), "scheduled_jobs": (True, True)}
+    assert flags == {name: (True, True) for name in TABLE_NAMES}
 
 
 def test_exactly_the_policies_of_the_policy_file(catalog):
     expected = {(p.table.split(".")[1], p.name, p.command, tuple(sorted(p.roles))) for p in load_policies()}
     found = {(r[0], r[1], r[2], tuple(sorted(r[3]))) for r in catalog.execute(
         "SELECT tablename, policyname, cmd, roles::text[] FROM pg_policies"
-        " WHERE schemaname = 'public' AND tablename IN ('job_schedules', 'scheduled_jobs')")}
+        " WHERE schemaname = 'public' AND tablename = ANY(%s)", (TABLE_NAMES,))}
     assert found == expected
     permissive = {r[0] for r in catalog.execute("SELECT permissive FROM pg_policies WHERE schemaname = 'public'"
-                                                " AND tablename IN ('job_schedules', 'scheduled_jobs')")}
+                                                " AND tablename = ANY(%s)", (TABLE_NAMES,))}
     assert permissive == {"PERMISSIVE"}
 
 
@@ -52,8 +54,8 @@ def test_admin_checks_are_wrapped_to_run_once_per_statement(catalog):
     expected = sum("is_admin" in f"{p.using or ''}{p.with_check or ''}" for p in load_policies())
     checks = [r[0] for r in catalog.execute(
         "SELECT coalesce(qual, '') || coalesce(with_check, '') FROM pg_policies"
-        " WHERE schemaname = 'public' AND tablename IN ('job_schedules', 'scheduled_jobs')"
-        " AND (qual LIKE '%%is_admin%%' OR with_check LIKE '%%is_admin%%')")]
+        " WHERE schemaname = 'public' AND tablename = ANY(%s)"
+        " AND (qual LIKE '%%is_admin%%' OR with_check LIKE '%%is_admin%%')", (TABLE_NAMES,))]
     assert expected > 0 and len(checks) == expected, f"{len(checks)} policies call is_admin, the policy file has {expected}"
     for text in checks:
         assert text.strip().startswith("( SELECT"), text
@@ -79,6 +81,14 @@ def test_every_function_has_the_plans_security_mode_and_exact_search_path(catalo
             wrong.append(f"{function.signature}: SECURITY {'DEFINER' if row[0] else 'INVOKER'} {paths}, "
                          f"the plan says SECURITY {'DEFINER' if definer else 'INVOKER'} [{expected_path}]")
     assert not wrong, "\n".join(wrong)
+
+
+def test_retention_is_the_services_alone(catalog):
+    """Whoever else gets EXECUTE would still be stopped by the DELETE privilege; the grant itself must be exact."""
+    callers = {r[0] for r in catalog.execute(
+        "SELECT r.rolname FROM pg_roles r WHERE r.rolname IN ('anon', 'authenticated', 'service_role', 'authenticator')"
+        " AND has_function_privilege(r.oid, 'public.purge_job_execution_history(interval, integer)', 'EXECUTE')")}
+    assert callers == {"service_role"}
 
 
 def test_the_admin_check_is_the_only_security_definer_that_reads_tables_for_callers(catalog):

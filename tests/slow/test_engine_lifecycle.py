@@ -19,6 +19,10 @@ EXPECTED_POLICIES = {
     ("scheduled_jobs", "scheduled_jobs_insert_service", "INSERT"),
     ("scheduled_jobs", "scheduled_jobs_update_service", "UPDATE"),
     ("scheduled_jobs", "scheduled_jobs_delete_service", "DELETE"),
+    ("job_execution_rollups", "job_execution_rollups_select_admin_service", "SELECT"),
+    ("job_execution_rollups", "job_execution_rollups_insert_service", "INSERT"),
+    ("job_execution_rollups", "job_execution_rollups_update_service", "UPDATE"),
+    ("job_execution_rollups", "job_execution_rollups_delete_service", "DELETE"),
 }
 
 
@@ -42,10 +46,10 @@ def test_up_then_no_changes_then_destroy(cluster):
         result = stack.up()
         assert result.summary.result == "succeeded"
         created = catalog(stack.dsn)
-        assert {"job_schedules", "scheduled_jobs", "users"} <= created["tables"]
+        assert {"job_schedules", "scheduled_jobs", "job_execution_rollups", "users"} <= created["tables"]
         assert created["policies"] == EXPECTED_POLICIES
-        assert {"get_job_execution_history", "get_job_execution_stats", "update_job_schedule_stats",
-                "jwt", "is_admin"} <= created["functions"]
+        assert {"get_job_execution_history", "get_job_execution_history_page", "get_job_execution_stats",
+                "purge_job_execution_history", "update_job_schedule_stats", "jwt", "is_admin"} <= created["functions"]
 
         # The database password is a secret: encrypted in state, never in clear text.
         password = cluster.params()["password"]
@@ -60,7 +64,7 @@ def test_up_then_no_changes_then_destroy(cluster):
 
         stack.destroy()
         gone = catalog(stack.dsn)
-        assert not ({"job_schedules", "scheduled_jobs", "users"} & gone["tables"])
+        assert not ({"job_schedules", "scheduled_jobs", "job_execution_rollups", "users"} & gone["tables"])
         assert gone["policies"] == set()
         assert not ({"auth", "scheduler_private"} & gone["schemas"])
     finally:

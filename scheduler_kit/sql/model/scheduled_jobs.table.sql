@@ -24,6 +24,9 @@ CREATE INDEX IF NOT EXISTS scheduled_jobs_job_name_started_at_idx
   ON public.scheduled_jobs (job_name, started_at DESC, id DESC);
 -- Statistics over a time window across all jobs.
 CREATE INDEX IF NOT EXISTS scheduled_jobs_started_at_idx ON public.scheduled_jobs (started_at);
+-- Executions still running: the statistics read them from the history (the rollups hold finished ones only).
+CREATE INDEX IF NOT EXISTS scheduled_jobs_running_idx
+  ON public.scheduled_jobs (job_name, started_at) WHERE status = 'running';
 
 ALTER TABLE public.scheduled_jobs
   DROP CONSTRAINT IF EXISTS scheduled_jobs_status_check,
