@@ -29,13 +29,19 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   cutoff := pg_catalog.now() - p_older_than;
+  -- The batch is chosen once (MATERIALIZED): as an IN (...) subquery the planner may scan it again, and with
+  -- SKIP LOCKED each scan can pick other rows, deleting more than one batch.
+  WITH batch AS MATERIALIZED (
+    SELECT k.id
+      FROM public.scheduled_jobs AS k
+     WHERE k.started_at < cutoff AND k.status <> 'running'
+     ORDER BY k.started_at
+     LIMIT p_batch_size
+       FOR UPDATE SKIP LOCKED
+  )
   DELETE FROM public.scheduled_jobs AS j
-   WHERE j.id IN (SELECT k.id
-                    FROM public.scheduled_jobs AS k
-                   WHERE k.started_at < cutoff AND k.status <> 'running'
-                   ORDER BY k.started_at
-                   LIMIT p_batch_size
-                     FOR UPDATE SKIP LOCKED);
+   USING batch
+   WHERE j.id = batch.id;
   GET DIAGNOSTICS deleted = ROW_COUNT;
   RETURN deleted;
 END
