@@ -86,6 +86,15 @@ def pick(rows: list[Row], indexes: list[int]) -> list[Row]:
 
 
 def apply(conn: psycopg.Connection, model: Model, op) -> None:
+    """One valid write by the service; the database must take it (a refusal is the test failing, not an error)."""
+    try:
+        with conn.transaction():
+            _apply(conn, model, op)
+    except psycopg.errors.Error as exc:
+        pytest.fail(f"the service's valid write {op[0]} was refused: {exc.sqlstate} {str(exc).strip()}")
+
+
+def _apply(conn: psycopg.Connection, model: Model, op) -> None:
     kind, items = op
     if kind == "insert":
         rows = []
