@@ -164,8 +164,11 @@ url() {
   if [ "$profile" = supabase ]; then url_for postgres "$postgres_password_file"; else url_for "$superuser" "$password_file"; fi
 }
 
+# One start at a time per cluster: `make test` starts the same profile from two pytest runs at once.
+locked() { mkdir -p "$(dirname "$base")"; exec 9>"$base.lock"; flock 9; "$@"; }
+
 case "${1:-}" in
-  start) start ;;
+  start) locked start ;;
   stop) stop ;;
   status) bin="$(find_pg_bin)"; pick_os_user; as_owner "$bin/pg_ctl" -D "$data" status ;;
   url) url ;;
