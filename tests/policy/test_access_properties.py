@@ -18,7 +18,7 @@ from tests.policy.harness import (ACTOR_TOKENS, ADMIN_SUB, JOB, REGULAR_SUB, as_
 from tests.support.profile import hypothesis_profile
 from tests.support.tokens import LEAVE_OUT
 
-ACCESS_CASES = {"ci": 2_000, "debug": 50, "mutants": 300}.get(hypothesis_profile(), 500)
+ACCESS_CASES = {"ci": 1_000, "debug": 50, "mutants": 300}.get(hypothesis_profile(), 300)
 
 names = st.from_regex(r"rnd-[a-z0-9]{1,8}", fullmatch=True)
 small_text = st.text(alphabet="abcxyz _-'\"", max_size=8)

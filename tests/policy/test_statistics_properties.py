@@ -20,7 +20,7 @@ from tests.support.exact_stats import stats_mismatches
 JOBS = ("prop-a", "prop-b", "prop-c")
 T0 = datetime(2026, 2, 1, 7, 30, tzinfo=timezone.utc)
 # Each example writes and reads a whole random history: at most 150 of them, whatever the profile, keep `make test` fast.
-SETTINGS = settings(max_examples=min(settings.default.max_examples, 150), deadline=None,
+SETTINGS = settings(max_examples=min(settings.default.max_examples, 80), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 durations = st.none() | st.integers(0, 3) | st.integers(0, 10**4) | st.integers(0, 2**31 - 1)

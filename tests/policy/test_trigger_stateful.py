@@ -272,7 +272,9 @@ class StatisticsTrigger(RuleBasedStateMachine):
             assert rows[job] == expected, job
 
 
+# At most 120 histories of 25 steps: the suite runs on two database profiles within `make test`'s ten minutes.
 StatisticsTrigger.TestCase.settings = settings(
     StatisticsTrigger.TestCase.settings, stateful_step_count=25,
+    max_examples=min(StatisticsTrigger.TestCase.settings.max_examples, 120),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 TestStatisticsTrigger = StatisticsTrigger.TestCase
