@@ -107,10 +107,10 @@ start() {
   [ "$(id -u)" = 0 ] && chown -R "$os_user" "$base"
   local port; port="$(cat "$port_file")"
   if as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then shape; return 0; fi
-  if ! as_owner "$bin/pg_ctl" -D "$data" -l "$log" -o "-p $port" -w -t 60 start >/dev/null; then
+  if ! as_owner "$bin/pg_ctl" -D "$data" -l "$log" -o "-p $port" -w -t 60 start >/dev/null 9>&-; then
     # The remembered port may have been taken by someone else since: pick another once.
     free_port > "$port_file"; port="$(cat "$port_file")"
-    as_owner "$bin/pg_ctl" -D "$data" -l "$log" -o "-p $port" -w -t 60 start >/dev/null || {
+    as_owner "$bin/pg_ctl" -D "$data" -l "$log" -o "-p $port" -w -t 60 start >/dev/null 9>&- || {
       echo "localdb: the server did not start, see $log" >&2; tail -20 "$log" >&2; exit 1; }
   fi
   shape
@@ -165,7 +165,9 @@ url() {
 }
 
 # One start at a time per cluster: `make test` starts the same profile from two pytest runs at once.
-locked() { mkdir -p "$(dirname "$base")"; exec 9>"$base.lock"; flock 9; "$@"; }
+# The server started under the lock must not keep it: its descriptor is closed for pg_ctl, and the lock is released
+# explicitly (a flock belongs to the open file, which a child holding a copy would otherwise keep locked).
+locked() { mkdir -p "$(dirname "$base")"; exec 9>"$base.lock"; flock 9; "$@"; flock -u 9; exec 9>&-; }
 
 case "${1:-}" in
   start) locked start ;;
