@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.support.deploy import stack_for
+from tests.support.deploy import deployed_database
 
 # Each hand edit, and the resource whose refresh must report it.
 HAND_EDITS = {
@@ -52,13 +52,8 @@ SELECT (SELECT array_agg(policyname || ':' || coalesce(qual, '') ORDER BY policy
 
 @pytest.fixture(scope="module")
 def drift_stack(cluster):
-    database = cluster.create_database()
-    stack = stack_for(cluster, database)
-    stack.up()
-    yield stack
-    stack.destroy()
-    stack.remove()
-    cluster.drop_database(database)
+    with deployed_database(cluster) as stack:
+        yield stack
 
 
 def snapshot(dsn):

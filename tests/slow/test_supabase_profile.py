@@ -14,7 +14,7 @@ from scheduler_kit.config import settings_from_mapping
 from scheduler_kit.export_sql import build
 from scheduler_kit.model import full_plan, object_acls
 from tests.support.acl import acl_differences
-from tests.support.deploy import stack_for
+from tests.support.deploy import deployed_database
 
 # Every role of the Supabase-shaped cluster a privilege could be handed to, and every privilege by object type.
 ROLES = ("PUBLIC", "anon", "authenticated", "service_role", "authenticator", "dashboard_user", "supabase_auth_admin",
@@ -27,13 +27,8 @@ OBJECTS = sorted(object_acls(PLAN))
 
 @pytest.fixture(scope="module")
 def supabase_stack(supabase_cluster):
-    database = supabase_cluster.create_database("schedkit_supabase")
-    stack = stack_for(supabase_cluster, database)
-    stack.up()
-    yield stack
-    stack.destroy()
-    stack.remove()
-    supabase_cluster.drop_database(database)
+    with deployed_database(supabase_cluster, "schedkit_supabase") as stack:
+        yield stack
 
 
 def grant_statement(object_type: str, name: str, privilege: str, role: str, column: str | None = None) -> sql.Composed:
