@@ -24,6 +24,7 @@ from .common import bench_database, side_by_side, timed, verdict
 ROWS = int(os.environ.get("BENCH_ROWS", "10000000"))
 JOBS = 20
 REPETITIONS = int(os.environ.get("BENCH_REPETITIONS", "7"))
+PAGE_TIMES, STATS_TIMES = 50, 5  # executions per sample of the sub-millisecond and the few-millisecond reads
 SEED_OVERLAY = (Path(__file__).resolve().parents[1] / "tests/seed_design/seed_overlay.sql").read_text()
 
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -33,6 +34,13 @@ SELECT 'bench-job-' || j, '*/5 * * * *', 'bench-service', '/api/jobs/bench-' || 
 INSERT INTO public.job_schedules (job_name, cron_expression, service, endpoint)
 VALUES ('bench-small', '*/5 * * * *', 'bench-service', '/api/jobs/bench-small');
 INSERT INTO public.users (clerk_user_id, role) VALUES ('user_admin', 'admin');
+-- A job that ran for a week, a year before the others, and stopped: its pages must cost what a busy job's do.
+INSERT INTO public.job_schedules (job_name, cron_expression, service, endpoint, enabled)
+VALUES ('bench-retired', '*/10 * * * *', 'bench-service', '/api/jobs/bench-retired', false);
+INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at, duration_ms)
+SELECT 'bench-retired', 'completed', %(start)s::timestamptz - interval '1 year' + i * interval '10 minutes',
+       %(start)s::timestamptz - interval '1 year' + i * interval '10 minutes' + interval '1 second', 500 + i %% 100
+FROM generate_series(1, 1008) i;
 """
 # History through the statistics trigger, in statements of up to a million executions (each applies one change per
 # job and day): what the kit's own bulk path costs. One execution every 30 seconds, round robin over the jobs; the
@@ -49,10 +57,11 @@ FROM generate_series(%(first)s::bigint, %(last)s::bigint) i
 CHUNK = 1_000_000
 
 
-def run_query(conn, gateway, token, query, params=(), seed_design=False):
-    """Seconds for the query as the token's actor (on the seed's policies when asked, in a rolled-back transaction).
-    It runs once untimed first, so that neither side of a pair pays for pages the measure before it pushed out of
-    the cache."""
+def run_query(conn, gateway, token, query, params=(), seed_design=False, times=1):
+    """Seconds for the query as the token's actor (on the seed's policies when asked, in a rolled-back transaction):
+    the mean of `times` executions, so that a sub-millisecond read is measured over enough of them for one scheduler
+    hiccup not to decide a ratio. It runs once untimed first, so that neither side of a pair pays for pages the
+    measure before it pushed out of the cache."""
     with conn.transaction(force_rollback=True):
         if seed_design:
             conn.execute(SEED_OVERLAY)
@@ -61,9 +70,30 @@ def run_query(conn, gateway, token, query, params=(), seed_design=False):
             cur.execute(query, params)
             cur.fetchall()
             start = time.perf_counter()
-            cur.execute(query, params)
-            cur.fetchall()
-            return time.perf_counter() - start
+            for _ in range(times):
+                cur.execute(query, params)
+                cur.fetchall()
+            return (time.perf_counter() - start) / times
+
+
+SERVER_LOOP = """
+CREATE FUNCTION pg_temp.mean_microseconds(query text, times integer) RETURNS double precision LANGUAGE plpgsql AS $$
+DECLARE started timestamptz := clock_timestamp();
+BEGIN
+  FOR i IN 1..times LOOP EXECUTE query; END LOOP;
+  RETURN extract(epoch FROM clock_timestamp() - started) * 1e6 / times;
+END $$
+"""
+
+
+def server_microseconds(conn, gateway, token, query, times=2000) -> float:
+    """Mean server time of the query as the token's actor, without the client's round trips: what the RLS check
+    adds, undiluted."""
+    with conn.transaction(force_rollback=True), conn.cursor() as cur:
+        cur.execute(SERVER_LOOP)
+        gateway.assume(cur, token())
+        cur.execute("SELECT pg_temp.mean_microseconds(%s, %s)", (query, times // 10))  # warm: plans and pages
+        return cur.execute("SELECT pg_temp.mean_microseconds(%s, %s)", (query, times)).fetchone()[0]
 
 
 def peak_memory_kib(pid: int) -> int:
@@ -177,7 +207,7 @@ def main() -> None:
         with psycopg.connect(stack.dsn, autocommit=True) as conn:
             backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
             # Several statements with parameters: bound on the client side.
-            psycopg.ClientCursor(conn).execute(SETUP, {"jobs": JOBS})
+            psycopg.ClientCursor(conn).execute(SETUP, {"jobs": JOBS, "start": START})
             start = time.perf_counter()
             for first in range(1, ROWS + 1, CHUNK):
                 conn.execute(LOAD_CHUNK, {"jobs": JOBS, "start": START, "first": first, "last": min(first + CHUNK - 1, ROWS)})
@@ -203,11 +233,13 @@ def main() -> None:
             medians = side_by_side({
                 "admin count": lambda: run_query(as_admin, gateway, admin, count),
                 "service count": lambda: run_query(as_service, gateway, service, count),
-                "admin page": lambda: run_query(as_admin, gateway, admin, page),
-                "service page": lambda: run_query(as_service, gateway, service, page),
-                "admin stats": lambda: run_query(as_admin, gateway, admin, stats, since),
-                "service stats": lambda: run_query(as_service, gateway, service, stats, since),
+                "admin page": lambda: run_query(as_admin, gateway, admin, page, times=PAGE_TIMES),
+                "service page": lambda: run_query(as_service, gateway, service, page, times=PAGE_TIMES),
+                "admin stats": lambda: run_query(as_admin, gateway, admin, stats, since, times=STATS_TIMES),
+                "service stats": lambda: run_query(as_service, gateway, service, stats, since, times=STATS_TIMES),
             }, REPETITIONS)
+            server_page = {"admin": server_microseconds(as_admin, gateway, admin, page.replace("SELECT *", "SELECT count(*)")),
+                           "service": server_microseconds(as_service, gateway, service, page.replace("SELECT *", "SELECT count(*)"))}
             # The seed's policies, in their own phase: their DDL (rolled back) would disturb the cached plans above.
             medians.update(side_by_side({
                 "seed admin count": lambda: run_query(as_seed_admin, gateway, admin, count, seed_design=True),
@@ -223,6 +255,7 @@ def main() -> None:
                 " ORDER BY started_at DESC, id DESC OFFSET %s LIMIT 1", (depth,)).fetchone()
             as_admin.rollback()
             first_keyset = "SELECT * FROM public.get_job_execution_history_page('bench-job-7', 20, NULL, NULL)"
+            retired_page = "SELECT * FROM public.get_job_execution_history_page('bench-retired', 20, NULL, NULL)"
             deep_keyset = "SELECT * FROM public.get_job_execution_history_page('bench-job-7', 20, %s, %s)"
             deep_offset = "SELECT * FROM public.get_job_execution_history('bench-job-7', 20, %s)"
             offset_depth = min(49_000, depth)
@@ -232,12 +265,17 @@ def main() -> None:
                 "SELECT count(*) FROM public.scheduled_jobs WHERE job_name = 'bench-small'").fetchone()
             as_admin.rollback()
             medians.update(side_by_side({
-                "first keyset page": lambda: run_query(as_admin, gateway, admin, first_keyset),
-                "deep keyset page": lambda: run_query(as_admin, gateway, admin, deep_keyset, cursor),
-                "first offset page": lambda: run_query(as_admin, gateway, admin, page),
+                "first keyset page": lambda: run_query(as_admin, gateway, admin, first_keyset, times=PAGE_TIMES),
+                "deep keyset page": lambda: run_query(as_admin, gateway, admin, deep_keyset, cursor, times=PAGE_TIMES),
+                "retired job page": lambda: run_query(as_admin, gateway, admin, retired_page, times=PAGE_TIMES),
+                "first offset page": lambda: run_query(as_admin, gateway, admin, page, times=PAGE_TIMES),
                 "deep offset page": lambda: run_query(as_admin, gateway, admin, deep_offset, (offset_depth,)),
-                "large job stats": lambda: run_query(as_admin, gateway, admin, job_stats, ("bench-job-7", whole)),
-                "small job stats": lambda: run_query(as_admin, gateway, admin, job_stats, ("bench-small", whole)),
+                "large job stats": lambda: run_query(as_admin, gateway, admin, job_stats, ("bench-job-7", whole),
+                                                     times=STATS_TIMES),
+                "small job stats": lambda: run_query(as_admin, gateway, admin, job_stats, ("bench-small", whole),
+                                                     times=STATS_TIMES),
+                "retired job stats": lambda: run_query(as_admin, gateway, admin, job_stats, ("bench-retired", None),
+                                                       times=STATS_TIMES),
             }, REPETITIONS))
             with psycopg.connect(stack.dsn) as writer:
                 writer.execute("SET synchronous_commit = off")
@@ -258,8 +296,15 @@ def main() -> None:
               "  (the seed's policies, for comparison)")
         print(f"  admin history page / service_role:    {verdict(medians['admin page'] / medians['service page'], 1.10)}")
         print(f"  admin stats function / service_role:  {verdict(medians['admin stats'] / medians['service stats'], 1.10)}")
+        print(f"    (the page on the server alone, no round trip: admin {server_page['admin']:.0f} us / service_role"
+              f" {server_page['service']:.0f} us = {server_page['admin'] / server_page['service']:.2f}; the admin check"
+              f" is a fixed {server_page['admin'] - server_page['service']:.0f} us a statement)")
         print(f"  keyset page {depth:,} rows deep / first page: "
               f"{verdict(medians['deep keyset page'] / medians['first keyset page'], 1.5)}")
+        print(f"  first page of a job that stopped a year before the history / of a busy job: "
+              f"{verdict(medians['retired job page'] / medians['first keyset page'], 1.5)}")
+        print(f"  statistics of that job's whole history / of the small job's: "
+              f"{verdict(medians['retired job stats'] / medians['small job stats'], 2.0)}")
         print(f"  (limit, offset) page at offset {offset_depth:,} / first page: "
               f"{medians['deep offset page'] / medians['first offset page']:5.2f}  (the seed's form, for comparison)")
         print(f"  stats of a job with {big_job_rows:,} executions / one with {small_job_rows:,}, same period: "

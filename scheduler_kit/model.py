@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import StackSettings
-from .cron import CRON_PATTERN
+from .cron import CRON_PATTERN, FORMS as CRON_FORMS
 from .db import ident, literal, render, sql_text
 from .duration_histogram import bounds_literal
 from .policies import load_policies
@@ -65,6 +65,7 @@ FUNCTION_GRANTS: dict[str, dict[str, list[str]]] = {
     "public.update_job_schedule_stats()": {"PUBLIC": []},
     "scheduler_private.touch_updated_at()": {"PUBLIC": []},
     "scheduler_private.refuse_reopening()": {"PUBLIC": []},
+    "scheduler_private.check_job_definition()": {"PUBLIC": []},
 }
 
 
@@ -148,7 +149,7 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
                   role_column=ident(admin.role_column), admin_value=literal(admin.admin_value)),
         Planned("table-job_schedules", Table,
                 TableInputs(name="public.job_schedules",
-                            definition=render(sql_text("model/job_schedules.table.sql"), cron_pattern=literal(CRON_PATTERN)),
+                            definition=sql_text("model/job_schedules.table.sql"),
                             drop_on_delete=drop), (), protect),
         Planned("table-scheduled_jobs", Table,
                 TableInputs(name="public.scheduled_jobs", definition=sql_text("model/scheduled_jobs.table.sql"),
@@ -172,6 +173,10 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
         _trigger("trigger_update_job_stats", "public.scheduled_jobs", (*stats_triggers, rollups, *histogram)),
         _trigger("trigger_update_job_stats_on_update", "public.scheduled_jobs", stats_triggers),
         _trigger("trigger_update_job_stats_on_delete", "public.scheduled_jobs", stats_triggers),
+        _function("scheduler_private.check_job_definition()", "check_job_definition", ("schema-scheduler_private",),
+                  cron_pattern=literal(CRON_PATTERN), cron_forms=literal(CRON_FORMS)),
+        _trigger("trigger_job_schedules_definition_is_valid", "public.job_schedules",
+                 ("function-scheduler_private.check_job_definition", "table-job_schedules")),
         _trigger("trigger_job_schedules_updated_at", "public.job_schedules",
                  ("function-scheduler_private.touch_updated_at", "table-job_schedules")),
         _trigger("trigger_scheduled_jobs_updated_at", "public.scheduled_jobs",

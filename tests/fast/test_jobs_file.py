@@ -175,11 +175,15 @@ def test_the_schema_and_the_database_check_use_the_kit_cron_pattern():
 
     from scheduler_kit.cron import CRON_PATTERN
     from scheduler_kit.jobs_file import SCHEMA_PATH
-    from scheduler_kit.model import scheduler_plan  # noqa: F401  (the CHECK is rendered from CRON_PATTERN)
+    from scheduler_kit.config import settings_from_mapping
+    from scheduler_kit.db import literal, render
+    from scheduler_kit.model import scheduler_plan
 
     schema = json.loads(SCHEMA_PATH.read_text())
     assert schema["$defs"]["job"]["properties"]["cron"]["pattern"] == CRON_PATTERN
-    assert "{{cron_pattern}}" in (ROOT / "scheduler_kit/sql/model/job_schedules.table.sql").read_text()
+    plan = scheduler_plan(settings_from_mapping({"host": "unused"}, with_password=False))
+    (rules,) = [p.inputs.definition for p in plan if p.key == "function-scheduler_private.check_job_definition"]
+    assert render("NEW.cron_expression OPERATOR(pg_catalog.~*) {{p}})", p=literal(CRON_PATTERN)) in rules
 
 
 # --- Every problem in one run ---------------------------------------------------------------------------------------

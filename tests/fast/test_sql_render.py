@@ -18,7 +18,7 @@ def test_every_model_function_pins_search_path():
     from scheduler_kit.db import SQL_DIR
 
     functions = sorted(SQL_DIR.glob("model/*.function.sql"))
-    assert len(functions) == 13
+    assert len(functions) == 14
     for path in functions:
         assert "SET search_path = ''" in path.read_text(), path.name
 

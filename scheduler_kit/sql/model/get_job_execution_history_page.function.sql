@@ -16,6 +16,12 @@ SET search_path = ''
 -- One generic plan per session (see get_job_execution_history), and no parallel workers for a page read by index.
 SET plan_cache_mode = 'force_generic_plan'
 SET max_parallel_workers_per_gather = 0
+-- The page reads the (job_name, started_at, id) index, in its order, whatever the job. Left to itself the generic
+-- plan walked the all-jobs started_at index backwards and filtered on the job: cheap for a job that ran a
+-- minute ago, the whole index for one that stopped running (0.1 s on a million rows, growing with history).
+-- No sort is ever needed here, so forbidding one leaves only the job's own index range.
+SET enable_sort = off
+SET enable_incremental_sort = off
 AS $$
 BEGIN
   IF (p_before_started_at IS NULL) <> (p_before_id IS NULL) THEN

@@ -113,9 +113,13 @@ BEGIN
          round(t.duration_sum::numeric / nullif(t.duration_count, 0), 1),
          p.low + p.fraction * (p.high - p.low),
          t.duration_max,
+         -- The job's latest start, from its own range of the (job_name, started_at) index. Written as a range on
+         -- job_name ordered by (job_name, started_at) on purpose: with `job_name = ...` the generic plan walked the
+         -- all-jobs started_at index backwards and filtered on the job, which reads every execution after the job's
+         -- last one (all of the history for a job that stopped running); only this index gives that order.
          (SELECT j.started_at FROM public.scheduled_jobs AS j
-           WHERE j.job_name = t.job_name AND j.started_at >= window_start
-           ORDER BY j.started_at DESC LIMIT 1)
+           WHERE j.job_name >= t.job_name AND j.job_name <= t.job_name AND j.started_at >= window_start
+           ORDER BY j.job_name, j.started_at DESC LIMIT 1)
     FROM totals AS t
     LEFT JOIN p95 AS p ON p.job_name = t.job_name
    WHERE t.completed + t.failed + t.running > 0

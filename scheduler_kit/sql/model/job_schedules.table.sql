@@ -29,21 +29,14 @@ ALTER TABLE public.job_schedules ADD COLUMN IF NOT EXISTS retired_at timestamptz
 
 CREATE UNIQUE INDEX IF NOT EXISTS job_schedules_job_name_key ON public.job_schedules (job_name);
 
+-- The definition columns' rules are checked by trigger_job_schedules_definition_is_valid, only when a definition is
+-- written (CHECK constraints would run on every statistics update); the kit's earlier versions had them as CHECKs.
 ALTER TABLE public.job_schedules
   DROP CONSTRAINT IF EXISTS job_schedules_job_name_format,
-  ADD CONSTRAINT job_schedules_job_name_format
-    CHECK (job_name ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(job_name) <= 100),
   DROP CONSTRAINT IF EXISTS job_schedules_cron_expression_valid,
-  -- Five-field cron; the pattern is scheduler_kit/cron.py's CRON_PATTERN (a regular expression, not a function
-  -- call: every UPDATE re-checks every CHECK, and the statistics trigger updates this table once per execution).
-  ADD CONSTRAINT job_schedules_cron_expression_valid
-    CHECK (cron_expression ~* {{cron_pattern}}),
   DROP CONSTRAINT IF EXISTS job_schedules_service_not_blank,
-  ADD CONSTRAINT job_schedules_service_not_blank CHECK (btrim(service) <> ''),
   DROP CONSTRAINT IF EXISTS job_schedules_endpoint_not_blank,
-  ADD CONSTRAINT job_schedules_endpoint_not_blank CHECK (btrim(endpoint) <> ''),
   DROP CONSTRAINT IF EXISTS job_schedules_config_is_object,
-  ADD CONSTRAINT job_schedules_config_is_object CHECK (jsonb_typeof(config) = 'object'),
   DROP CONSTRAINT IF EXISTS job_schedules_counters_non_negative,
   ADD CONSTRAINT job_schedules_counters_non_negative
     CHECK (total_runs >= 0 AND successful_runs >= 0 AND failed_runs >= 0),
