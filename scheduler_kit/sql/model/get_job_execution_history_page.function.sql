@@ -22,6 +22,9 @@ SET max_parallel_workers_per_gather = 0
 -- No sort is ever needed here, so forbidding one leaves only the job's own index range.
 SET enable_sort = off
 SET enable_incremental_sort = off
+-- And no JIT: on a large history the generic plan's estimate (it cannot see the LIMIT) passed jit_above_cost, and
+-- every 20-row page paid 1.5-3 ms of compilation for a 0.03 ms read (measured at 10,000,000 rows).
+SET jit = off
 AS $$
 BEGIN
   IF (p_before_started_at IS NULL) <> (p_before_id IS NULL) THEN

@@ -15,6 +15,9 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY INVOKER
 SET search_path = ''
+-- No JIT for the batch nor for the statistics trigger it fires (a function's settings hold while its statements'
+-- triggers run): compiling the trigger's rollup update took 28 ms of a 64 ms batch at 10,000,000 rows.
+SET jit = off
 AS $$
 DECLARE
   cutoff timestamptz;
