@@ -6,6 +6,8 @@ matters only for the SQL file (each object comes after what it needs); Pulumi ge
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,10 +83,13 @@ class Planned:
         return self.kind.provider_type().script(self.inputs)
 
 
-def _function(signature: str, file: str, after: tuple[str, ...] = (), **values) -> Planned:
+def _function(signature: str, file: str, after: tuple[str, ...] = (), triggers: tuple[Planned, ...] = (),
+              **values) -> Planned:
+    """`triggers`: the trigger resources that call it, re-created with it in one transaction (see FunctionInputs)."""
     text = sql_text(f"model/{file}.function.sql")
     return Planned(f"function-{signature.split('(')[0]}", Function,
-                   FunctionInputs(signature=signature, definition=render(text, **values) if values else text), after)
+                   FunctionInputs(signature=signature, definition=render(text, **values) if values else text,
+                                  triggers=[dataclasses.asdict(t.inputs) for t in triggers] or None), after)
 
 
 def _trigger(name: str, table: str, after: tuple[str, ...]) -> Planned:
@@ -137,6 +142,14 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
     histogram = ("function-scheduler_private.duration_bucket", "function-scheduler_private.histogram_add",
                  "function-scheduler_private.histogram_of")
     stats_triggers = ("function-public.update_job_schedule_stats", "table-scheduled_jobs")
+    # Three row-level triggers with transition tables (one event each, as transition tables require); the INSERT one,
+    # which keeps the seed's name, also builds the rollups of an existing history (see its .sql file). The function
+    # re-creates them whenever it is applied, so an upgrade never pairs a new body with an old trigger.
+    statistics_triggers = (
+        _trigger("trigger_update_job_stats", "public.scheduled_jobs", (*stats_triggers, rollups, *histogram)),
+        _trigger("trigger_update_job_stats_on_update", "public.scheduled_jobs", stats_triggers),
+        _trigger("trigger_update_job_stats_on_delete", "public.scheduled_jobs", stats_triggers),
+    )
     plan = [
         # Checked on every preview and deployment: the admin check must not trust a table API callers can write.
         Planned("admin-lookup", AdminLookup, AdminLookupInputs(table=admin.table, id_column=admin.id_column,
@@ -164,15 +177,11 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
         _function(HISTOGRAM_ADD_SIGNATURE, "histogram_add", ("schema-scheduler_private",)),
         _function(HISTOGRAM_OF_SIGNATURE, "histogram_of", ("schema-scheduler_private",)),
         _function("public.update_job_schedule_stats()", "update_job_schedule_stats", (*tables, rollups, *histogram),
-                  bounds=literal(bounds_literal())),
+                  triggers=statistics_triggers, bounds=literal(bounds_literal())),
         _function("scheduler_private.refuse_reopening()", "refuse_reopening", ("schema-scheduler_private",)),
         _trigger("trigger_scheduled_jobs_finished_is_final", "public.scheduled_jobs",
                  ("function-scheduler_private.refuse_reopening", "table-scheduled_jobs")),
-        # Three statement-level triggers (one event each, as transition tables require); the INSERT one, which keeps
-        # the seed's name, also builds the rollups of an existing history (see its .sql file).
-        _trigger("trigger_update_job_stats", "public.scheduled_jobs", (*stats_triggers, rollups, *histogram)),
-        _trigger("trigger_update_job_stats_on_update", "public.scheduled_jobs", stats_triggers),
-        _trigger("trigger_update_job_stats_on_delete", "public.scheduled_jobs", stats_triggers),
+        *statistics_triggers,
         _function("scheduler_private.check_job_definition()", "check_job_definition", ("schema-scheduler_private",),
                   cron_pattern=literal(CRON_PATTERN), cron_forms=literal(CRON_FORMS)),
         _trigger("trigger_job_schedules_definition_is_valid", "public.job_schedules",

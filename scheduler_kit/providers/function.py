@@ -1,6 +1,13 @@
 """SQL and PL/pgSQL functions, each from a .sql file holding one CREATE OR REPLACE FUNCTION.
 
 The live state is a digest of pg_get_functiondef, so a function replaced by hand shows up as drift.
+
+A trigger function may name the triggers that call it (`triggers`): applying the function re-creates them in the
+same transaction. The engine applies each resource in its own transaction, function before triggers, so without this
+a write in between would meet the new body through an old trigger: when the body needs something of its triggers
+(the statistics function reads transition tables the earlier, per-row trigger did not declare), every history write
+failed for the seconds between the two. The Trigger resources still own the triggers (drift, delete); re-applying
+them afterwards changes nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ class FunctionInputs:
     # schema.name(argtypes), as to_regprocedure reads it: identifies the function.
     signature: str
     definition: str
+    # {name, table, definition} of each trigger that calls the function (see above); None for most functions, so
+    # that states written before this field existed show no change.
+    triggers: Optional[list[dict[str, str]]] = None
 
 
 class FunctionProvider(SqlObjectProvider[FunctionInputs]):
@@ -36,6 +46,9 @@ class FunctionProvider(SqlObjectProvider[FunctionInputs]):
             problems.append("signature: expected schema.name(argtype, ...) in lower case")
         if "search_path" not in inputs.definition.lower():
             problems.append("definition: every function pins search_path (SET search_path = ...)")
+        for index, trigger in enumerate(inputs.triggers or []):
+            if set(trigger) != {"name", "table", "definition"}:
+                problems.append(f"triggers: item {index} needs exactly name, table and definition, got {sorted(trigger)}")
         return problems
 
     def object_id(self, inputs: FunctionInputs) -> str:
@@ -45,7 +58,11 @@ class FunctionProvider(SqlObjectProvider[FunctionInputs]):
         return fetch_one_dict(cur, sql_text("function/inspect.sql"), {"signature": inputs.signature})
 
     def script(self, inputs: FunctionInputs) -> list[str]:
-        return [inputs.definition]
+        statements = [inputs.definition]
+        for trigger in inputs.triggers or []:
+            statements += [render(sql_text("trigger/drop.sql"), name=trigger["name"], table=trigger["table"]),
+                           trigger["definition"]]
+        return statements
 
     def drop(self, cur: psycopg.Cursor, inputs: FunctionInputs) -> None:
         # The signature was validated against a strict pattern; it is SQL text, not a value.

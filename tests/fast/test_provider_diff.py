@@ -38,3 +38,24 @@ def test_check_reports_unknown_and_invalid_fields():
     assert {f.property for f in result.failures} == {"colour"}
     result = PolicyProvider().check({}, {**POLICY, "command": "MERGE"})
     assert [f.property for f in result.failures] == ["command"]
+
+
+FUNCTION = {"signature": "public.f()", "definition": "CREATE OR REPLACE FUNCTION public.f() ... SET search_path = ''"}
+TRIGGER = {"name": "t_f", "table": "public.t", "definition": "CREATE TRIGGER t_f AFTER INSERT ON public.t ..."}
+
+
+def test_a_function_applies_its_triggers_after_itself_and_states_without_them_show_no_change():
+    from scheduler_kit.providers.function import FunctionInputs, FunctionProvider
+
+    statements = FunctionProvider().script(FunctionInputs(**FUNCTION, triggers=[TRIGGER]))
+    assert statements[0] == FUNCTION["definition"] and statements[-1] == TRIGGER["definition"]
+    assert "DROP TRIGGER IF EXISTS" in statements[1] and '"t_f"' in statements[1]
+    assert FunctionProvider().script(FunctionInputs(**FUNCTION)) == [FUNCTION["definition"]]
+    # A state written before the field existed has no `triggers`: a function without triggers is unchanged...
+    olds = {**FUNCTION, "live": {"digest": "x"}, "applied": {"digest": "x"}}
+    assert FunctionProvider().diff("id", olds, {**FUNCTION, "triggers": None}).changes is False
+    # ...and one that gains them is updated (not replaced): the upgrade that re-creates them atomically.
+    result = FunctionProvider().diff("id", olds, {**FUNCTION, "triggers": [TRIGGER]})
+    assert result.changes is True and result.replaces == []
+    failures = FunctionProvider().check({}, {**FUNCTION, "triggers": [{"name": "t_f"}]}).failures
+    assert [f.property for f in failures] == ["triggers"]
