@@ -3,9 +3,9 @@
 macros @hourly, @daily, @weekly, @monthly, @yearly.
 
 One regular expression, used three times: by jobs.yaml validation here, by jobs.schema.json (so editors flag a bad
-schedule) and by the database's own CHECK constraint on job_schedules.cron_expression (inline in its .sql file;
-fast tests check both are this same text). A regular expression, not a function call, because PostgreSQL re-checks
-every CHECK on every UPDATE, and the statistics trigger updates job_schedules once per finished execution. Letters
+schedule) and by the database's own rule on job_schedules.cron_expression (scheduler_private.check_job_definition,
+run by a trigger on the definition columns only: PostgreSQL re-checks every CHECK on every UPDATE, and the
+statistics trigger updates job_schedules once per finished execution). Fast tests check all three are this text. Letters
 are spelled as [aA] classes, so the pattern means the same with or without a case-insensitive flag (JSON Schema has
 none).
 
