@@ -12,6 +12,7 @@ them afterwards changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -21,6 +22,7 @@ from psycopg import sql
 
 from ..db import fetch_one_dict, render, sql_text
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
+from .trigger import TriggerInputs, TriggerProvider
 
 _SIGNATURE = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\([a-z0-9_ ,]*\)$")
 
@@ -46,9 +48,10 @@ class FunctionProvider(SqlObjectProvider[FunctionInputs]):
             problems.append("signature: expected schema.name(argtype, ...) in lower case")
         if "search_path" not in inputs.definition.lower():
             problems.append("definition: every function pins search_path (SET search_path = ...)")
+        fields = {f.name for f in dataclasses.fields(TriggerInputs)}
         for index, trigger in enumerate(inputs.triggers or []):
-            if set(trigger) != {"name", "table", "definition"}:
-                problems.append(f"triggers: item {index} needs exactly name, table and definition, got {sorted(trigger)}")
+            if set(trigger) != fields:
+                problems.append(f"triggers: item {index} needs exactly {', '.join(sorted(fields))}, got {sorted(trigger)}")
         return problems
 
     def object_id(self, inputs: FunctionInputs) -> str:
@@ -60,8 +63,7 @@ class FunctionProvider(SqlObjectProvider[FunctionInputs]):
     def script(self, inputs: FunctionInputs) -> list[str]:
         statements = [inputs.definition]
         for trigger in inputs.triggers or []:
-            statements += [render(sql_text("trigger/drop.sql"), name=trigger["name"], table=trigger["table"]),
-                           trigger["definition"]]
+            statements += TriggerProvider().script(TriggerInputs(**trigger))
         return statements
 
     def drop(self, cur: psycopg.Cursor, inputs: FunctionInputs) -> None:

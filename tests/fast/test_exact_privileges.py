@@ -3,15 +3,15 @@ exactly the grantees of its Grant resources, and the derived ACLs are what the c
 
 from __future__ import annotations
 
-from scheduler_kit.config import settings_from_mapping
-from scheduler_kit.model import full_plan, object_acls
+from scheduler_kit.model import object_acls
 from scheduler_kit.providers.admin_lookup import AdminLookupInputs, describe_writers
 from scheduler_kit.providers.grant import Grant
 from scheduler_kit.providers.privileges import UnlistedPrivileges
+from tests.support.plan import kit_plan
 
 
 def plan_for(target: str):
-    return full_plan(settings_from_mapping({"host": "unused", "target": target}, with_password=False))
+    return kit_plan(target)
 
 
 def test_every_object_has_one_sweep_listing_exactly_its_grantees():

@@ -175,13 +175,12 @@ def test_the_schema_and_the_database_check_use_the_kit_cron_pattern():
 
     from scheduler_kit.cron import CRON_PATTERN
     from scheduler_kit.jobs_file import SCHEMA_PATH
-    from scheduler_kit.config import settings_from_mapping
     from scheduler_kit.db import literal, render
-    from scheduler_kit.model import scheduler_plan
+    from tests.support.plan import kit_plan
 
     schema = json.loads(SCHEMA_PATH.read_text())
     assert schema["$defs"]["job"]["properties"]["cron"]["pattern"] == CRON_PATTERN
-    plan = scheduler_plan(settings_from_mapping({"host": "unused"}, with_password=False))
+    plan = kit_plan()
     (rules,) = [p.inputs.definition for p in plan if p.key == "function-scheduler_private.check_job_definition"]
     assert render("NEW.cron_expression OPERATOR(pg_catalog.~*) {{p}})", p=literal(CRON_PATTERN)) in rules
 

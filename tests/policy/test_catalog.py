@@ -10,11 +10,11 @@ import re
 import psycopg
 import pytest
 
-from scheduler_kit.config import settings_from_mapping
-from scheduler_kit.model import Planned, full_plan
+from scheduler_kit.model import Planned
 from scheduler_kit.policies import load_policies
 from scheduler_kit.providers.function import Function
 from tests.support.acl import acl_differences
+from tests.support.plan import kit_plan
 
 # Tables under RLS (derived below from the policy file would be circular: the catalog must match both).
 KIT_TABLES = ("public.job_schedules", "public.scheduled_jobs", "public.job_execution_rollups")
@@ -23,7 +23,7 @@ TABLE_NAMES = [t.split(".")[1] for t in KIT_TABLES]
 
 @pytest.fixture(scope="module")
 def plan(policy_target) -> list[Planned]:
-    return full_plan(settings_from_mapping({"host": "unused", "target": policy_target}, with_password=False))
+    return kit_plan(policy_target)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from scheduler_kit.cron import matches_grammar
-from tests.policy.harness import ADMIN_SUB, seed
+from tests.policy.harness import ADMIN_SUB
 
 SETTINGS = settings(max_examples=min(settings.default.max_examples, 150), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -24,13 +24,10 @@ names = st.from_regex(r"\A[a-z0-9-]{1,12}\Z") | st.sampled_from(["Job", "a--b", 
 
 
 @pytest.fixture
-def service(actor_dsn):
-    with psycopg.connect(actor_dsn) as conn:
-        conn.execute("BEGIN")
-        seed(conn)  # the matrix's users (an admin among them) and its job
-        conn.execute("SET ROLE service_role")
-        yield conn
-        conn.rollback()
+def service(seeded):
+    """The seeded authenticator session acting as the service; rolled back with it."""
+    seeded.execute("SET ROLE service_role")
+    return seeded
 
 
 def outcome(conn: psycopg.Connection, statement: str, params: tuple) -> str | None:

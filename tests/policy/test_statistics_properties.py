@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from scheduler_kit.duration_histogram import bucket_of
-from tests.policy.harness import ADMIN_SUB, seed
+from tests.policy.harness import ADMIN_SUB
 from tests.support.exact_stats import stats_mismatches
 
 JOBS = ("prop-a", "prop-b", "prop-c")
@@ -168,15 +168,11 @@ def windows(model: Model, extra: list[datetime]) -> list[Optional[datetime]]:
 
 
 @pytest.fixture
-def history(actor_dsn):
+def history(seeded):
     """Logged in as authenticator, like every actor; the bookkeeping between the admin's checks runs as the
     service (the session's role, BYPASSRLS), each admin check in a savepoint that takes the admin's token."""
-    with psycopg.connect(actor_dsn) as conn:
-        conn.execute("BEGIN")
-        seed(conn)  # the matrix's users (an admin among them) and its job
-        conn.execute("SET ROLE service_role")
-        yield conn
-        conn.rollback()
+    seeded.execute("SET ROLE service_role")
+    return seeded
 
 
 @SETTINGS

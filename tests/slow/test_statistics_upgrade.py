@@ -12,9 +12,8 @@ from pathlib import Path
 
 import psycopg
 
-from scheduler_kit.config import settings_from_mapping
-from scheduler_kit.model import scheduler_plan
 from tests.support.model_db import model_database
+from tests.support.plan import kit_plan
 
 LEGACY = Path(__file__).with_name("legacy_statistics.sql")
 STATISTICS_TRIGGERS = ("trigger_update_job_stats", "trigger_update_job_stats_on_update",
@@ -41,7 +40,7 @@ def total_runs(conn: psycopg.Connection) -> int:
 
 
 def test_history_writes_never_fail_while_the_statistics_are_upgraded(cluster):
-    plan = {item.key: item for item in scheduler_plan(settings_from_mapping({"host": "unused"}, with_password=False))}
+    plan = {item.key: item for item in kit_plan()}
     steps = [plan["function-public.update_job_schedule_stats"], *(plan[f"trigger-{t}"] for t in STATISTICS_TRIGGERS)]
     with model_database(cluster) as dsn:
         with psycopg.connect(dsn, autocommit=True) as owner:

@@ -10,18 +10,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from psycopg import sql
 
-from scheduler_kit.config import settings_from_mapping
 from scheduler_kit.export_sql import build
-from scheduler_kit.model import full_plan, object_acls
+from scheduler_kit.model import object_acls
 from tests.support.acl import acl_differences
 from tests.support.deploy import deployed_database
+from tests.support.plan import kit_plan
 
 # Every role of the Supabase-shaped cluster a privilege could be handed to, and every privilege by object type.
 ROLES = ("PUBLIC", "anon", "authenticated", "service_role", "authenticator", "dashboard_user", "supabase_auth_admin",
          "supabase_storage_admin", "supabase_read_only_user", "supabase_replication_admin", "pg_read_all_data")
 PRIVILEGES = {"table": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
               "function": ("EXECUTE",), "schema": ("USAGE", "CREATE")}
-PLAN = full_plan(settings_from_mapping({"host": "unused", "target": "supabase"}, with_password=False))
+PLAN = kit_plan("supabase")
 OBJECTS = sorted(object_acls(PLAN))
 
 
