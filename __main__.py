@@ -2,10 +2,12 @@
 
 import pulumi
 
+from scheduler_kit.adoption import AdoptionRefused, survey_plan
 from scheduler_kit.components.jobs import ScheduledJobs
 from scheduler_kit.components.scheduler import SchedulerDatabase
 from scheduler_kit.components.supabase_base import SupabaseBase
 from scheduler_kit.config import ConfigError, load_stack_settings, program_connection
+from scheduler_kit.model import full_plan
 from scheduler_kit.db import DatabaseUnreachable, check_reachable
 from scheduler_kit.jobs_file import JobsFileError, load_jobs
 from scheduler_kit.policies import PolicyFileError
@@ -15,13 +17,23 @@ try:
     settings = load_stack_settings()
     jobs = load_jobs(settings.jobs_file)
     # A database that cannot be reached fails the preview here, in one line, instead of the up in hundreds.
-    check_reachable(program_connection(settings))
-except (ConfigError, JobsFileError, DatabaseUnreachable) as error:
+    connection = program_connection(settings)
+    check_reachable(connection)
+    # What the deploy will do to the tables, rows and objects it finds (a database that ran the seed's migration);
+    # rows that break the kit's rules refuse it here, all in one message, before anything is written.
+    adoption = survey_plan(connection, full_plan(settings), jobs, settings.keep_invalid_rows)
+    if adoption.refusals:
+        raise AdoptionRefused(adoption.refusal_message())
+except (ConfigError, JobsFileError, DatabaseUnreachable, AdoptionRefused, PolicyFileError) as error:
     raise pulumi.RunError(str(error)) from None
+# Warnings, so that every preview shows them (the CLI hides info messages); a database with nothing to adopt prints none.
+for message in adoption.lines():
+    pulumi.log.warn(message)
 
 try:
     base = SupabaseBase("supabase-base", settings) if settings.creates_supabase_base else None
-    scheduler = SchedulerDatabase("scheduler", settings, depends_on=base.ready if base else [])
+    scheduler = SchedulerDatabase("scheduler", settings, not_valid=adoption.not_valid,
+                                  depends_on=base.ready if base else [])
 except PolicyFileError as error:
     raise pulumi.RunError(str(error)) from None
 

@@ -118,6 +118,9 @@ class StackSettings:
     # True on every stack but the local default: the history tables are protected and survive a destroy.
     protect_history: bool = True
     jobs_file: str = "jobs.yaml"
+    # Existing history rows that break a rule are kept as they are (its constraint is added NOT VALID) instead of
+    # refusing the deploy (scheduler_kit/adoption.py).
+    keep_invalid_rows: bool = False
 
     @property
     def creates_supabase_base(self) -> bool:
@@ -176,6 +179,10 @@ def settings_from_mapping(get: Mapping[str, Any] | Any, stack_name: str = "", wi
         protect = protect_text.lower() == "true"
     else:
         raise ConfigError(f"scheduler-kit:protectHistory = {protect_text!r}; use true or false")
+    keep_text = raw("keepInvalidRows") or "false"
+    if keep_text.lower() not in ("true", "false"):
+        raise ConfigError(f"scheduler-kit:keepInvalidRows = {keep_text!r}; use true (keep history rows that break a "
+                          "rule, their constraints NOT VALID) or false (the default: refuse, naming every row to fix)")
     admin = AdminLookup(
         table=_require_identifier("adminTable", raw("adminTable") or AdminLookup.table, qualified=True),
         id_column=_require_identifier("adminIdColumn", raw("adminIdColumn") or AdminLookup.id_column),
@@ -196,6 +203,7 @@ def settings_from_mapping(get: Mapping[str, Any] | Any, stack_name: str = "", wi
         admin=admin,
         protect_history=protect,
         jobs_file=raw("jobsFile") or "jobs.yaml",
+        keep_invalid_rows=keep_text.lower() == "true",
     )
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import dataclasses
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping, Sequence
+
+from psycopg import sql
 
 from .config import StackSettings
+from .adoption import STATISTICS_RULES
 from .cron import CRON_PATTERN, FORMS as CRON_FORMS
 from .db import ident, literal, render, sql_text
 from .duration_histogram import bounds_literal
@@ -93,8 +96,10 @@ def _function(signature: str, file: str, after: tuple[str, ...] = (), triggers: 
 
 
 def _trigger(name: str, table: str, after: tuple[str, ...]) -> Planned:
-    return Planned(f"trigger-{name}", Trigger,
-                   TriggerInputs(name=name, table=table, definition=sql_text(f"model/{name}.trigger.sql")), after)
+    text = sql_text(f"model/{name}.trigger.sql")
+    if "{{recounted}}" in text:  # the statistics take-over (see trigger_update_job_stats.trigger.sql)
+        text = render(text, recounted=sql.SQL(sql_text("adopt/recounted.sql").strip()))
+    return Planned(f"trigger-{name}", Trigger, TriggerInputs(name=name, table=table, definition=text), after)
 
 
 def _grants(object_type: str, obj: str, by_grantee: dict[str, list[str]], after: tuple[str, ...],
@@ -133,7 +138,8 @@ def supabase_base_plan(settings: StackSettings) -> list[Planned]:
     ])
 
 
-def scheduler_plan(settings: StackSettings) -> list[Planned]:
+def scheduler_plan(settings: StackSettings, not_valid: Mapping[str, Sequence[str]] | None = None) -> list[Planned]:
+    """`not_valid`: by table, the rules existing rows break that the stack keeps NOT VALID (scheduler_kit.adoption)."""
     admin = settings.admin
     drop = not settings.protect_history
     protect = settings.protect_history
@@ -150,6 +156,21 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
         _trigger("trigger_update_job_stats_on_update", "public.scheduled_jobs", stats_triggers),
         _trigger("trigger_update_job_stats_on_delete", "public.scheduled_jobs", stats_triggers),
     )
+    policies = load_policies()
+    trigger_names = {
+        "public.job_schedules": ["trigger_job_schedules_definition_is_valid", "trigger_job_schedules_updated_at"],
+        "public.scheduled_jobs": ["trigger_scheduled_jobs_finished_is_final", *(t.inputs.name for t in statistics_triggers),
+                                  "trigger_scheduled_jobs_updated_at"],
+        "public.job_execution_rollups": [],
+    }
+
+    def table(key: str, name: str, label: str, protected: bool = False) -> Planned:
+        return Planned(key, Table, TableInputs(
+            name=name, definition=sql_text(f"model/{name.split('.')[1]}.table.sql"), drop_on_delete=drop, label=label,
+            kit_triggers=sorted(trigger_names[name]), kit_policies=sorted(p.name for p in policies if p.table == name),
+            not_valid=sorted((not_valid or {}).get(name, ())),
+            recounted=list(STATISTICS_RULES) if name == "public.job_schedules" else []), (), protected)
+
     plan = [
         # Checked on every preview and deployment: the admin check must not trust a table API callers can write.
         Planned("admin-lookup", AdminLookup, AdminLookupInputs(table=admin.table, id_column=admin.id_column,
@@ -160,16 +181,9 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
         _function("scheduler_private.is_admin()", "is_admin", ("schema-scheduler_private", "admin-lookup"),
                   admin_table=ident(admin.table), id_column=ident(admin.id_column),
                   role_column=ident(admin.role_column), admin_value=literal(admin.admin_value)),
-        Planned("table-job_schedules", Table,
-                TableInputs(name="public.job_schedules",
-                            definition=sql_text("model/job_schedules.table.sql"),
-                            drop_on_delete=drop), (), protect),
-        Planned("table-scheduled_jobs", Table,
-                TableInputs(name="public.scheduled_jobs", definition=sql_text("model/scheduled_jobs.table.sql"),
-                            drop_on_delete=drop), (), protect),
-        Planned(rollups, Table,
-                TableInputs(name="public.job_execution_rollups",
-                            definition=sql_text("model/job_execution_rollups.table.sql"), drop_on_delete=drop)),
+        table("table-job_schedules", "public.job_schedules", "job_name", protect),
+        table("table-scheduled_jobs", "public.scheduled_jobs", "id", protect),
+        table(rollups, "public.job_execution_rollups", "job_name || ' ' || day"),
         _function("scheduler_private.duration_bucket(integer)", "duration_bucket", ("schema-scheduler_private",),
                   bounds=literal(bounds_literal())),
         _function("scheduler_private.duration_bucket_value(integer)", "duration_bucket_value",
@@ -201,7 +215,7 @@ def scheduler_plan(settings: StackSettings) -> list[Planned]:
         Planned("rls-job_execution_rollups", RowSecurity, RowSecurityInputs(table="public.job_execution_rollups"),
                 (rollups,)),
         *[Planned(f"policy-{p.name}", Policy, p, (*tables, rollups, "function-scheduler_private.is_admin"))
-          for p in load_policies()],
+          for p in policies],
         *_grants("schema", "scheduler_private", {"PUBLIC": [], "authenticated": ["USAGE"], "service_role": ["USAGE"]},
                  ("schema-scheduler_private",)),
     ]
@@ -258,6 +272,6 @@ def object_acls(plan: list[Planned]) -> dict[tuple[str, str], dict[str, dict]]:
     return acls
 
 
-def full_plan(settings: StackSettings) -> list[Planned]:
+def full_plan(settings: StackSettings, not_valid: Mapping[str, Sequence[str]] | None = None) -> list[Planned]:
     base = supabase_base_plan(settings) if settings.creates_supabase_base else []
-    return [*base, *scheduler_plan(settings)]
+    return [*base, *scheduler_plan(settings, not_valid)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 
@@ -17,11 +17,12 @@ class SchedulerDatabase(pulumi.ComponentResource):
         self,
         name: str,
         settings: StackSettings,
+        not_valid: Optional[Mapping[str, Sequence[str]]] = None,
         depends_on: Sequence[pulumi.Resource] = (),
         opts: Optional[pulumi.ResourceOptions] = None,
     ):
         super().__init__(f"{TYPE_PREFIX}:index:SchedulerDatabase", name, None, opts)
-        self.resources = realize(self, scheduler_plan(settings), depends_on)
+        self.resources = realize(self, scheduler_plan(settings, not_valid), depends_on)
         self.register_outputs({
             "policies": [r.id for k, r in self.resources.items() if k.startswith("policy-")],
             "tables": [r.id for k, r in self.resources.items() if k.startswith("table-")],

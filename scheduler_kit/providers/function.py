@@ -2,6 +2,10 @@
 
 The live state is a digest of pg_get_functiondef, so a function replaced by hand shows up as drift.
 
+Applying drops the other functions of the same name (another signature beside the kit's makes callers fail with
+"function ... is not unique") and, when PostgreSQL cannot replace a function in place (another return type or
+argument names, as the seed's helpers may have), drops and re-creates it: see sql/function/replace.sql.
+
 A trigger function may name the triggers that call it (`triggers`): applying the function re-creates them in the
 same transaction. The engine applies each resource in its own transaction, function before triggers, so without this
 a write in between would meet the new body through an old trigger: when the body needs something of its triggers
@@ -20,7 +24,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg import sql
 
-from ..db import fetch_one_dict, render, sql_text
+from ..db import fetch_one_dict, literal, render, sql_text
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
 from .trigger import TriggerInputs, TriggerProvider
 
@@ -58,10 +62,15 @@ class FunctionProvider(SqlObjectProvider[FunctionInputs]):
         return inputs.signature
 
     def inspect(self, cur: psycopg.Cursor, inputs: FunctionInputs) -> Optional[dict[str, Any]]:
-        return fetch_one_dict(cur, sql_text("function/inspect.sql"), {"signature": inputs.signature})
+        live = fetch_one_dict(cur, sql_text("function/inspect.sql"), {"signature": inputs.signature})
+        if live is not None and not live["overloads"]:
+            del live["overloads"]  # recorded only when there are some: states written before it stay equal
+        return live
 
     def script(self, inputs: FunctionInputs) -> list[str]:
-        statements = [inputs.definition]
+        schema, _, name = inputs.signature.split("(")[0].partition(".")
+        statements = [render(sql_text("function/replace.sql"), schema=literal(schema), name=literal(name),
+                             signature=literal(inputs.signature), definition=literal(inputs.definition))]
         for trigger in inputs.triggers or []:
             statements += TriggerProvider().script(TriggerInputs(**trigger))
         return statements
