@@ -73,8 +73,10 @@ jobs-summary: bootstrap   ## what jobs.yaml changes against STACK's deployed job
 	@$(ENV) .venv/bin/python -m scheduler_kit.jobs_cli summary $(JOBS) --stack $(STACK) $(SUMMARY_ARGS)
 
 TARGET ?= postgres
-sql: bootstrap        ## write the whole model as one SQL migration: build/scheduler-$(TARGET).sql
-	@.venv/bin/python -m scheduler_kit.export_sql --target $(TARGET) -o build/scheduler-$(TARGET).sql
+KEEP_INVALID_ROWS ?= false
+sql: bootstrap        ## write the whole model as one SQL migration: build/scheduler-$(TARGET).sql (KEEP_INVALID_ROWS=true)
+	@.venv/bin/python -m scheduler_kit.export_sql --target $(TARGET) -o build/scheduler-$(TARGET).sql \
+	  $(if $(filter true,$(KEEP_INVALID_ROWS)),--keep-invalid-rows)
 
 test-policies: bootstrap   ## the policy tests alone; POLICY_TEST_DSN=... audits an already deployed database
 	@$(ENV) $(PYTEST) tests/policy

@@ -78,6 +78,13 @@ def conform_statements(inputs: TableInputs, apply: bool) -> list[str]:
             drop_reference]
 
 
+def check_statements(inputs: TableInputs) -> list[str]:
+    """The statements that add the table's report to pg_temp.schedkit_adoption_reports (sql/adopt/collect_*.sql)."""
+    statements = conform_statements(inputs, apply=False)
+    return [statements[1], statements[2], "INSERT INTO pg_temp.schedkit_adoption_reports " + statements[3],
+            statements[4]]
+
+
 def conformance_report(cur: psycopg.Cursor, inputs: TableInputs) -> dict[str, Any]:
     """What applying would do to the live table, and which rules its rows break; changes nothing lasting (temporary
     objects only: call it in a transaction that is rolled back)."""

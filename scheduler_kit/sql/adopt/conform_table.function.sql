@@ -13,6 +13,7 @@
 -- is refused (all of them at once, in one error, before anything is changed) unless its name is in p_not_valid: then
 -- the constraint is added NOT VALID (new writes are checked, existing rows are left as they are); a NOT NULL the rows
 -- break becomes a NOT VALID CHECK named <table>_<column>_not_null until they pass. Rows are never changed.
+-- p_not_valid may hold '*': any rule the rows break that can be NOT VALID (`make sql --keep-invalid-rows`).
 -- p_recounted: rules of columns the statistics take-over recounts from the history (trigger_update_job_stats): while the
 -- kit does not keep the statistics yet, rows breaking them add them NOT VALID, and the take-over validates them.
 -- p_kit_triggers and p_kit_policies NULL: the table is shared with the application (users), so nothing of theirs is
@@ -330,7 +331,7 @@ BEGIN
                                  'sample', CASE WHEN probe ? 'uncounted' THEN '[]'::jsonb ELSE sample END,
                                  'can_defer', probe -> 'can_defer', 'fix', probe -> 'fix',
                                  'by', CASE WHEN probe ? 'keys' THEN 'duplicate ' || (probe ->> 'keys') ELSE p_label END);
-      IF (probe ->> 'can_defer')::boolean AND probe ->> 'rule' = ANY (p_not_valid) THEN
+      IF (probe ->> 'can_defer')::boolean AND (probe ->> 'rule' = ANY (p_not_valid) OR '*' = ANY (p_not_valid)) THEN
         report := jsonb_set(report, '{not_valid}', report -> 'not_valid' || item);
       ELSE
         report := jsonb_set(report, '{refusals}', report -> 'refusals' || item);
@@ -355,7 +356,10 @@ BEGIN
         MESSAGE = format('%s: existing rows break %s of the kit''s rules; nothing was changed', p_table,
                          jsonb_array_length(report -> 'refusals')),
         DETAIL = report ->> 'refusals',
-        HINT = 'run `make preview` for the whole report with the fix of each rule';
+        HINT = (SELECT string_agg(format('%s [%s]: %s rows (%s: %s)', r ->> 'rule', r ->> 'definition',
+                                         coalesce(r ->> 'count', '?'), r ->> 'by',
+                                         (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(r -> 'sample') x)),
+                                  E'\n') FROM jsonb_array_elements(report -> 'refusals') r);
     END IF;
     RETURN report;
   END IF;
