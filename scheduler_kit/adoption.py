@@ -131,17 +131,24 @@ class AdoptionReport:
         """The report as the preview prints it: one message per table or topic (empty for a database with nothing
         to adopt, repair or report)."""
         messages = []
+        not_valid = self.not_valid
         for report in self.tables:
-            changes = report["changes"]
+            # A rule kept NOT VALID: shown as added NOT VALID, and not as validated while rows still break it.
+            kept_rules = set(not_valid.get(report["table"], ())) | {
+                r["rule"] for r in report["refusals"] if self._deferred(report["table"], r)}
+            changes = [{**c, "not_valid": c.get("name") in kept_rules or c.get("not_valid")} for c in report["changes"]
+                       if not (c["kind"] == "validate constraint" and c.get("name") in kept_rules)]
             if not report["exists"]:
                 continue
-            if not changes and not report["kept"] and not report["not_valid"]:
+            # What the kit leaves as it found it is said once, when it adopts the table.
+            kept = report["kept"] if not self.statistics_kept else []
+            if not changes and not kept:
                 continue
             head = (f"adopt table {report['table']} ({report['rows']:,} rows, kept as they are)"
                     if not self.statistics_kept else f"table {report['table']} ({report['rows']:,} rows)")
             body = [f"  {_sign(c['kind'])} {c['kind']} {c.get('name', '')}{_detail(c)}" for c in changes]
             body += [f"  = keep {k['kind']} {k['name']} ({k['detail']}): not the kit's, left as it is"
-                     for k in report["kept"]]
+                     for k in kept]
             messages.append("\n".join([head + (":" if body else ""), *body]))
         if self.replaced:
             messages.append("replace what the kit declares under the same names (the kit's definitions win):\n"
@@ -161,7 +168,7 @@ class AdoptionReport:
         if recounted:
             messages.append(f"the job rows' statistics break {', '.join(recounted)}: added NOT VALID, then validated "
                             "by the take-over once they are recounted from the history")
-        for table, rules in self.not_valid.items():
+        for table, rules in not_valid.items():
             report = next(r for r in self.tables if r["table"] == table)
             kept = [r for r in report["refusals"] if r["rule"] in rules] + [
                 r for r in report["not_valid"] if r["rule"] not in rules]
