@@ -40,6 +40,7 @@ DEFERRABLE_TABLES = ("public.scheduled_jobs",)
 STATISTICS_RULES = tuple(f"job_schedules_{rule}" for rule in (
     "counters_non_negative", "counters_add_up", "last_run_status_check", "last_run_duration_non_negative",
     "total_runs_not_null", "successful_runs_not_null", "failed_runs_not_null"))
+SAMPLE = 5
 FIXES_PATH = Path(__file__).parent / "sql" / "adopt" / "fixes.yaml"
 KEEP_SETTING = "pulumi config set scheduler-kit:keepInvalidRows true"
 
@@ -204,21 +205,36 @@ def _job_fields(row: dict[str, Any]) -> dict[str, Any]:
     return {key: row.get(column) for column, key in names.items() if row.get(column) is not None}
 
 
+# The database's definition rules (sql/model/check_job_definition.function.sql) by the jobs.yaml field they check; the
+# validator jobs.yaml goes through accepts exactly what they accept (tests/policy/test_definition_rules.py).
+DEFINITION_RULES = {"name": "job_schedules_job_name_format", "cron": "job_schedules_cron_expression_valid",
+                    "service": "job_schedules_service_not_blank", "endpoint": "job_schedules_endpoint_not_blank",
+                    "config": "job_schedules_config_is_object"}
+
+
 def _job_problems(rows: Sequence[dict[str, Any]], jobs: Sequence[JobDefinition]) -> list[str]:
-    """Job rows whose definition the kit's rules refuse and that jobs.yaml does not rewrite."""
+    """Per definition rule, the job rows that break it and that jobs.yaml does not rewrite (a job it lists gets the
+    file's definition written over its row). A missing value is the NOT NULL rule's, reported with the table's."""
     listed = {job.name for job in jobs}
-    problems = []
+    broken: dict[str, list[tuple[str, str]]] = {}
     for row in rows:
         name = row.get("job_name")
         if name in listed:
-            continue  # the deploy writes jobs.yaml's definition over it
-        messages = [f"{p.where.split('.')[-1]}: {p.message}" if "." in p.where else p.message
-                    for p in job_problems(_job_fields(row))]
-        if messages:
-            fix = fix_for("public.job_schedules", "job_definition")
-            problems.append(f"- public.job_schedules job row {name!r} breaks the definition rules ({'; '.join(messages)})"
-                            f"; fix: {fix}")
-    return problems
+            continue
+        for problem in job_problems(_job_fields(row)):
+            field_name = problem.where.split(".")[-1] if "." in problem.where else None
+            if field_name is None:
+                continue  # a required field missing: the column's NOT NULL rule names it
+            rule = DEFINITION_RULES.get(field_name, f"job_schedules_{field_name}_valid")
+            broken.setdefault(rule, []).append((str(name), problem.message))
+    lines = []
+    for rule, offenders in sorted(broken.items()):
+        names = sorted(name for name, _ in offenders)
+        first = "; ".join(message for _, message in offenders[:2])
+        fix = _fixes().get(rule, fix_for("public.job_schedules", "job_definition")).format(table="public.job_schedules")
+        lines.append(f"- public.job_schedules {rule} [{first}]: {len(names)} row{'s' if len(names) != 1 else ''} "
+                     f"(job_name: {', '.join(names[:SAMPLE])}{', ...' if len(names) > SAMPLE else ''}); fix: {fix}")
+    return lines
 
 
 def survey(connection: ConnectionSettings, tables: Sequence[TableInputs], function_signatures: Sequence[str],
