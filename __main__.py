@@ -22,13 +22,13 @@ try:
     # What the deploy will do to the tables, rows and objects it finds (a database that ran the seed's migration);
     # rows that break the kit's rules refuse it here, all in one message, before anything is written.
     adoption = survey_plan(connection, full_plan(settings), jobs, settings.keep_invalid_rows)
-    if adoption.refusals:
-        raise AdoptionRefused(adoption.refusal_message())
 except (ConfigError, JobsFileError, DatabaseUnreachable, AdoptionRefused, PolicyFileError) as error:
     raise pulumi.RunError(str(error)) from None
 # Warnings, so that every preview shows them (the CLI hides info messages); a database with nothing to adopt prints none.
 for message in adoption.lines():
     pulumi.log.warn(message)
+if adoption.refusals:
+    raise pulumi.RunError(adoption.refusal_message())
 
 try:
     base = SupabaseBase("supabase-base", settings) if settings.creates_supabase_base else None

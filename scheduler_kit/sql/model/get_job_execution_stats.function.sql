@@ -68,7 +68,7 @@ BEGIN
     SELECT j.job_name, j.status, j.duration_ms
       FROM jobs
       JOIN public.scheduled_jobs AS j ON j.job_name = jobs.job_name
-     WHERE j.status <> 'running' AND j.started_at >= window_start AND j.started_at < first_day_start
+     WHERE j.status IN ('completed', 'failed') AND j.started_at >= window_start AND j.started_at < first_day_start
   ), totals AS (
     SELECT u.job_name,
            sum(u.completed)::bigint AS completed, sum(u.failed)::bigint AS failed, sum(u.running)::bigint AS running,

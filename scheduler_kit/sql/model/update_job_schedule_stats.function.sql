@@ -33,7 +33,7 @@ DECLARE
 BEGIN
   IF TG_OP = 'DELETE' THEN
     SELECT count(*) INTO written FROM (SELECT FROM old_rows LIMIT 2) AS x;
-    IF written > 1 AND OLD.id IS DISTINCT FROM (SELECT o.id FROM old_rows AS o WHERE o.status <> 'running' LIMIT 1) THEN
+    IF written > 1 AND OLD.id IS DISTINCT FROM (SELECT o.id FROM old_rows AS o WHERE o.status IN ('completed', 'failed') LIMIT 1) THEN
       RETURN NULL;  -- the statement's first finished execution did the work for all of them
     END IF;
     UPDATE public.job_execution_rollups AS r
@@ -45,7 +45,7 @@ BEGIN
            -- The largest duration left: from the history of that day when the deleted ones reached it.
            duration_max       = CASE WHEN x.duration_max >= r.duration_max THEN (
                                   SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j
-                                   WHERE j.job_name = r.job_name AND j.status <> 'running'
+                                   WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed')
                                      AND j.started_at >= (r.day::timestamp AT TIME ZONE 'UTC')
                                      AND j.started_at < ((r.day + 1)::timestamp AT TIME ZONE 'UTC'))
                                 ELSE r.duration_max END
@@ -59,13 +59,13 @@ BEGIN
                      array_agg(scheduler_private.duration_bucket(o.duration_ms)) FILTER (WHERE o.duration_ms IS NOT NULL),
                      array_agg(-1) FILTER (WHERE o.duration_ms IS NOT NULL)) AS histogram
               FROM old_rows AS o
-             WHERE o.status <> 'running'
+             WHERE o.status IN ('completed', 'failed')
              GROUP BY 1, 2) AS x
      WHERE r.job_name = x.job_name AND r.day = x.day;
     DELETE FROM public.job_execution_rollups AS r
      WHERE r.completed = 0 AND r.failed = 0
        AND (r.job_name, r.day) IN (SELECT o.job_name, (o.started_at AT TIME ZONE 'UTC')::date
-                                     FROM old_rows AS o WHERE o.status <> 'running');
+                                     FROM old_rows AS o WHERE o.status IN ('completed', 'failed'));
     RETURN NULL;
   END IF;
 
@@ -210,12 +210,13 @@ BEGIN
     END IF;
 
     -- UPDATE. `changes`: the executions finished after the statement whose state the statistics see has changed.
-    -- A first finish (it was running) counts as a run; otherwise the change is a correction, which moves the run
+    -- A first finish (it was running, or held a status outside the three that only an adopted history keeps) counts as
+    -- a run; otherwise the change is a correction, which moves the run
     -- between the counters, takes the old state out of the rollups and puts the new one in.
     WITH changes AS (
       SELECT n.id, n.job_name, n.status, n.started_at, n.completed_at, n.duration_ms,
              o.status AS old_status, o.completed_at AS old_completed_at,
-             o.status = 'running' AS first_finish
+             o.status NOT IN ('completed', 'failed') AS first_finish
         FROM new_rows AS n
         JOIN old_rows AS o ON o.id = n.id
        WHERE n.status IN ('completed', 'failed')
@@ -296,7 +297,7 @@ BEGIN
          duration_histogram = scheduler_private.histogram_add(r.duration_histogram, x.histogram),
          duration_max       = CASE WHEN x.duration_max >= r.duration_max THEN (
                                 SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j
-                                 WHERE j.job_name = r.job_name AND j.status <> 'running'
+                                 WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed')
                                    AND j.started_at >= (r.day::timestamp AT TIME ZONE 'UTC')
                                    AND j.started_at < ((r.day + 1)::timestamp AT TIME ZONE 'UTC'))
                               ELSE r.duration_max END
