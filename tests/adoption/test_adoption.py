@@ -38,12 +38,12 @@ from tests.support.toolchain import ROOT
 pytestmark = pytest.mark.slow
 
 # What the engine's output must say, as regular expressions over one line of it; {placeholders} are filled with
-# re.escape()d names and number_pattern() counts. The examples are the wording assumed; any wording that puts
-# these facts on one line passes.
+# re.escape()d names and number_pattern() counts (whole numbers, with or without thousands separators). The examples
+# are the wording assumed; any wording that puts these facts on one line passes.
 PHRASES = {
     # A rule that existing rows break, with how many rows, e.g.
     # "scheduled_jobs_status_check: 3 rows break it (first: 6f1c..., ...); fix: UPDATE public.scheduled_jobs ..."
-    "rule_with_count": r"{rule}\b.*?(?<![\d,.]){count}(?![\d,.])",
+    "rule_with_count": r"\b{rule}\b.*?{count}",
     # An existing table taken over rather than created, e.g. "public.scheduled_jobs: adopting (5,000 rows)".
     "adopted_table": r"(?i)\b{table}\b.*\badopt|\badopt.*\b{table}\b",
     # A constraint added NOT VALID because old rows break it, e.g.
@@ -52,7 +52,7 @@ PHRASES = {
                      r"|(not valid|not yet validated|unvalidated|not validated).*\b{constraint}\b",
     # A job whose stored counters differ from its history, with the stored and the recounted total_runs, e.g.
     # "hourly-sync: total_runs 1,012 stored, 936 counted from the history".
-    "counter_mismatch": r"\b{job}\b.*?(?<![\d,.]){stored}(?![\d,.]).*?(?<![\d,.]){recounted}(?![\d,.])",
+    "counter_mismatch": r"\b{job}\b.*?{stored}.*?{recounted}",
 }
 KEEP_INVALID_ROWS = {"keepInvalidRows": "true"}
 AUDIT_TIMEOUT_SECONDS = 300
@@ -62,9 +62,10 @@ KIT_TABLES = ("public.job_schedules", "public.scheduled_jobs", "public.job_execu
 
 
 def number_pattern(value: int) -> str:
-    """A count as the output may print it: 5000 or 5,000."""
+    """A count as the output may print it (5000 or 5,000), as a whole number: not part of 15, 5.2, 3s or 1,000."""
     plain, grouped = str(value), f"{value:,}"
-    return plain if plain == grouped else f"(?:{plain}|{re.escape(grouped)})"
+    either = plain if plain == grouped else f"(?:{plain}|{re.escape(grouped)})"
+    return rf"(?<!\w)(?<!\d[.,]){either}(?!\w)(?![.,]\d)"
 
 
 def phrase(key: str, **values) -> re.Pattern:
@@ -341,8 +342,9 @@ def test_the_services_insert_then_complete_counts_once_after_adoption(adopted, g
                            "UPDATE public.scheduled_jobs SET status = 'completed', completed_at = now(),"
                            " duration_ms = 1234, items_processed = 10 WHERE id = %s", (execution,))
         assert finished.ok and finished.rowcount == 1, f"the service could not finish it: {finished.message}"
-        rewritten = attempt(actor, gateway, service, "UPDATE public.scheduled_jobs SET metadata = '{\"notified\": true}'"
-                                                     " WHERE id = %s", (execution,))
+        rewritten = attempt(actor, gateway, service,
+                            "UPDATE public.scheduled_jobs SET metadata = '{\"notified\": true}' WHERE id = %s",
+                            (execution,))
         assert rewritten.ok, rewritten.message
         after = counts(actor)
         actor.rollback()
