@@ -104,7 +104,8 @@ class LegacyDatabase:
 def build_legacy_database(cluster: Cluster, *, shape: str = "base", bad_rows: bool = False,
                           executions: int = DEFAULT_EXECUTIONS, prefix: str = "schedkit_legacy",
                           end: Optional[datetime] = None) -> LegacyDatabase:
-    """A new database of `cluster` holding the users' design and history; the caller drops it (cluster.drop_database)."""
+    """A new database of `cluster` holding the users' design and history; the caller drops it
+    (cluster.drop_database)."""
     if shape not in SHAPES:
         raise ValueError(f"shape {shape!r}: use one of {', '.join(SHAPES)}")
     started = time.monotonic()

@@ -38,7 +38,8 @@ WITH rules (rule, offender) AS (
   UNION ALL
   SELECT 'job_schedules_service_not_blank', s.job_name::text FROM public.job_schedules AS s WHERE btrim(s.service) = ''
   UNION ALL
-  SELECT 'job_schedules_endpoint_not_blank', s.job_name::text FROM public.job_schedules AS s WHERE btrim(s.endpoint) = ''
+  SELECT 'job_schedules_endpoint_not_blank', s.job_name::text FROM public.job_schedules AS s
+   WHERE btrim(s.endpoint) = ''
   UNION ALL
   SELECT 'job_schedules_config_is_object', s.job_name::text FROM public.job_schedules AS s
    WHERE jsonb_typeof(s.config) IS DISTINCT FROM 'object'

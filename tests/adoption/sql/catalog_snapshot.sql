@@ -37,7 +37,8 @@ SELECT 'index', s.nspname || '.' || i.relname, pg_get_indexdef(i.oid)
   JOIN pg_class AS i ON i.oid = x.indexrelid
   JOIN schemas AS s ON s.oid = i.relnamespace
 UNION ALL
-SELECT 'trigger', s.nspname || '.' || c.relname || '.' || t.tgname, pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text
+SELECT 'trigger', s.nspname || '.' || c.relname || '.' || t.tgname,
+       pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text
   FROM pg_trigger AS t
   JOIN pg_class AS c ON c.oid = t.tgrelid
   JOIN schemas AS s ON s.oid = c.relnamespace

@@ -73,7 +73,8 @@ CREATE TRIGGER trigger_update_job_stats
     EXECUTE FUNCTION update_job_schedule_stats();
 
 -- "SELECT * FROM get_job_execution_history('weekly-digest', 20, 0)": a page of one job's executions.
-CREATE OR REPLACE FUNCTION get_job_execution_history(p_job_name TEXT, p_limit INTEGER DEFAULT 50, p_offset INTEGER DEFAULT 0)
+CREATE OR REPLACE FUNCTION get_job_execution_history(p_job_name TEXT, p_limit INTEGER DEFAULT 50,
+                                                     p_offset INTEGER DEFAULT 0)
 RETURNS SETOF scheduled_jobs AS $$
   SELECT * FROM scheduled_jobs
    WHERE job_name = p_job_name
