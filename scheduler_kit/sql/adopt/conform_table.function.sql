@@ -41,6 +41,7 @@ DECLARE
                                      'refusals', '[]'::jsonb, 'not_valid', '[]'::jsonb, 'kept', '[]'::jsonb);
   ref record;
   cur record;
+  dependent record;
   found_current boolean;
   conversion text;
   projection text[] := '{}';
@@ -146,6 +147,23 @@ BEGIN
         projection := projection || format('NULL::%s AS %I', ref.type, ref.name);
         CONTINUE;
       END IF;
+      -- PostgreSQL cannot convert a column that a view or a policy reads (a foreign policy is dropped first, above).
+      FOR dependent IN SELECT DISTINCT CASE WHEN d.classid = 'pg_rewrite'::regclass
+                                            THEN 'view ' || (SELECT w.ev_class::regclass::text FROM pg_rewrite w WHERE w.oid = d.objid)
+                                            ELSE 'policy ' || (SELECT y.polname::text FROM pg_policy y WHERE y.oid = d.objid) END AS name
+                         FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                        WHERE d.refobjid = target AND a.attname = ref.name
+                          AND (d.classid = 'pg_rewrite'::regclass AND NOT EXISTS (
+                                 SELECT FROM pg_rewrite w WHERE w.oid = d.objid AND w.ev_class = target)
+                               OR d.classid = 'pg_policy'::regclass AND EXISTS (
+                                 SELECT FROM pg_policy y WHERE y.oid = d.objid AND y.polname::text = ANY (p_kit_policies)))
+      LOOP
+        probes := probes || jsonb_build_object('rule', format('%s_%s_type', short_name, ref.name), 'pred', 'true',
+          'can_defer', false, 'uncounted', true,
+          'definition', format('column %s is %s and the kit needs %s, but %s reads it: PostgreSQL cannot convert it',
+                               ref.name, cur.type, ref.type, dependent.name),
+          'fix', format('drop %s, deploy, and create it again over the converted column', dependent.name));
+      END LOOP;
       -- A conversion that can fail on some rows is a rule of its own, counted like a constraint.
       IF conversion LIKE 'CASE%' THEN
         projection := projection || format('(%I IS NOT NULL AND (%s) IS NULL) AS %I', ref.name, conversion,
