@@ -124,15 +124,27 @@ def _scalar(value: Any) -> str:
 
 
 def _config_lines(config: dict) -> Optional[list[str]]:
-    """The config as a block mapping (flow for lists and nested leaves, as jobs.yaml writes them), or None."""
-    for text in (yaml.safe_dump(config, default_flow_style=None, sort_keys=False, allow_unicode=True,
-                                width=float("inf")),
-                 json.dumps(config, ensure_ascii=False) + "\n"):
+    """The config as jobs.yaml writes it (a block mapping, lists and small mappings in flow style inside it), or
+    None when no rendering loads back to the same value. Candidates in order of readability; the first that
+    round-trips wins (a key with a control character needs an escaped form, for one)."""
+
+    def block(allow_unicode: bool) -> str:
+        # Flow style for a value that is a list or mapping of scalars, block style around it (None would also
+        # turn a one-key mapping with a scalar value into flow style).
+        return "".join(yaml.safe_dump({key: value}, default_flow_style=None if isinstance(value, (dict, list)) else False,
+                                      sort_keys=False, allow_unicode=allow_unicode, width=float("inf"))
+                       for key, value in config.items())
+
+    candidates = (lambda: block(True), lambda: block(False), lambda: json.dumps(config, ensure_ascii=False),
+                  lambda: json.dumps(config))
+    for render in candidates:
+        text = render()
         try:
-            if yaml.safe_load(text) == config:
-                return [f"      {line}" for line in text.splitlines()] if text[0] != "{" else [text.strip()]
+            if yaml.safe_load(text) != config:
+                continue
         except yaml.YAMLError:
             continue
+        return [text] if text.startswith("{") else [f"      {line}" for line in text.splitlines()]
     return None
 
 
@@ -278,7 +290,7 @@ def _config(row: Mapping[str, Any]) -> tuple[dict, Optional[str]]:
                            "put the settings the job needs here")
     problem = _probe("config", value)
     if problem is not None:
-        raise _Refused(f"config: {problem}", "shrink or flatten the job's config in the database, and import again")
+        raise _Refused(f"config: {problem}", "change the job's config in the database so that jobs.yaml can hold it (see the reason), and import again")
     return value, note
 
 
@@ -389,8 +401,8 @@ def import_jobs(rows: Iterable[Mapping[str, Any]], source: str = "the database")
     changed = sum(len(j.notes) for j in jobs)
     summary = (f"# Written by `make jobs-import` from {_one_line(source)}: {len(jobs)} job(s);\n"
                f"# {changed} value(s) changed to fit the kit's rules and {len(left_out)} row(s) left out, each marked "
-               f"`{NOTE}`;\n# {len(retired)} retired row(s) not listed. Review every `{NOTE}` line before the first "
-               "deploy (docs/jobs-import.md).\n")
+               f"`{NOTE[2:]}`;\n# {len(retired)} retired row(s) not listed. Review each of those lines before the "
+               "first deploy (docs/jobs-import.md).\n")
     body = "\n\n".join("\n".join(lines) for _, _, lines in entries)
     if not jobs:
         text = HEADER + summary + "jobs: []\n" + ("".join(f"{line}\n" for _, _, ls in entries for line in ls))
