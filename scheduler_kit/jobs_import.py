@@ -282,7 +282,8 @@ def _config(row: Mapping[str, Any]) -> tuple[dict, Optional[str]]:
         except ValueError:
             decoded = None
         if isinstance(decoded, dict):
-            value, note = decoded, "the database holds the object as a JSON string; written as the object itself"
+            value, note = decoded, ("the database holds it as text (a JSON string, or a text column), not as a JSON "
+                                    "object; written as the object the text holds")
     if raw is None:
         value, note = {}, "the database holds NULL; written as {} (no settings)"
     elif not isinstance(value, dict):

@@ -119,7 +119,7 @@ CHANGED = [
     ({"config": [1, 2]}, "weekly-digest", "config", {}, ["[1, 2]", "not a JSON object"]),
     ({"config": "plain text"}, "weekly-digest", "config", {}, ["'plain text'", "not a JSON object"]),
     ({"config": None}, "weekly-digest", "config", {}, ["NULL"]),
-    ({"config": '{"batch": 5}'}, "weekly-digest", "config", {"batch": 5}, ["JSON string"]),
+    ({"config": '{"batch": 5}'}, "weekly-digest", "config", {"batch": 5}, ["as text"]),
     ({"display_name": ""}, "weekly-digest", "display_name", None, ["''", "writes NULL"]),
     ({"display_name": "Bell\x07 job"}, "weekly-digest", "display_name", "Bell job", ["control characters"]),
     ({"description": "x" * 2500}, "weekly-digest", "description", "x" * 2000, ["2000 characters"]),

@@ -94,3 +94,27 @@ def _notes(path: Path) -> list[tuple[str, str]]:
         if line == "":
             job = None
     return notes
+
+
+def test_a_table_of_another_shape_is_read_as_it_is(cluster, tmp_path, capsys):
+    from scheduler_kit import jobs_cli
+
+    database = cluster.create_database("schedkit_seed_shape")
+    try:
+        dsn = cluster.dsn_for(database)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute((Path(__file__).with_name("seed_shaped_job_rows.sql")).read_text())
+        out = tmp_path / "jobs.yaml"
+        assert jobs_cli.main(["import", "--dsn", dsn, "-o", str(out), "--strict"]) == jobs_cli.EXIT_CHANGES
+        jobs = {job.name: job for job in load_jobs(out)}
+        assert sorted(jobs) == ["undecided", "unscheduled", "weekly-digest"]
+        assert jobs["weekly-digest"].config == {"batchSize": 100}  # a text column holding a JSON object
+        assert (jobs["unscheduled"].cron, jobs["unscheduled"].enabled) == ("@yearly", False)
+        assert (jobs["undecided"].enabled, jobs["undecided"].config) == (False, {})
+        text = out.read_text()
+        assert "enabled: false  # import: the database holds NULL" in text
+        assert "config: {}  # import: the database holds 'not json', which is not a JSON object" in text
+        assert "left out: the row 'nowhere' cannot be made valid: service is NULL" in text
+        assert "left out: row 'nowhere'" in capsys.readouterr().err
+    finally:
+        cluster.drop_database(database)
