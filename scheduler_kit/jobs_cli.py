@@ -213,8 +213,13 @@ def import_command(args: argparse.Namespace) -> int:
         sys.stdout.write(result.text)
     else:
         partial = output.with_name(f".{output.name}.partial")
-        partial.write_text(result.text, encoding="utf-8")
-        partial.replace(output)  # whole or not at all
+        try:
+            partial.write_text(result.text, encoding="utf-8")
+            partial.replace(output)  # whole or not at all
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            print(f"jobs import: cannot write {output}: {error.strerror}; nothing written", file=sys.stderr)
+            return EXIT_ERROR
     where = "standard output" if to_stdout else str(output)
     print(f"jobs import: wrote {where} from {settings.redacted()}: {len(result.jobs)} job(s), "
           f"{len(result.changed)} value(s) changed, {len(result.left_out)} row(s) left out, "

@@ -131,7 +131,8 @@ def _config_lines(config: dict) -> Optional[list[str]]:
     def block(allow_unicode: bool) -> str:
         # Flow style for a value that is a list or mapping of scalars, block style around it (None would also
         # turn a one-key mapping with a scalar value into flow style).
-        return "".join(yaml.safe_dump({key: value}, default_flow_style=None if isinstance(value, (dict, list)) else False,
+        return "".join(yaml.safe_dump({key: value}, default_flow_style=(None if isinstance(value, (dict, list))
+                                                                            else False),
                                       sort_keys=False, allow_unicode=allow_unicode, width=float("inf"))
                        for key, value in config.items())
 
@@ -176,6 +177,9 @@ def _name(row: Mapping[str, Any], taken: set[str], claimed: set[str]) -> tuple[s
                        f"give it a name in the database (UPDATE public.job_schedules SET job_name = '...' {where}) "
                        "and import again")
     raw = str(raw)
+    if raw in claimed:  # a unique index forbids it; a table without one may not
+        raise _Refused(f"job_name {held(raw)} is held by another row too",
+                       "keep one row of that name in the database (or rename one), and import again")
     if _SLUG.match(raw) and len(raw) <= _MAX_SLUG:
         return raw, None
     slug = _slug(raw)
@@ -194,11 +198,10 @@ def _text(row: Mapping[str, Any], column: str) -> tuple[Optional[str], Optional[
     raw = row.get(column)
     if raw is None:
         return None, None
-    value = str(raw)
+    reasons = [] if isinstance(raw, str) else ["not text; written as its text"]
     allowed = "\n\t" if column == "description" else ""
-    value = "".join(c for c in value if not (unicodedata.category(c) in ("Cc", "Cs") and c not in allowed))
-    reasons = []
-    if value != raw:
+    value = "".join(c for c in str(raw) if not (unicodedata.category(c) in ("Cc", "Cs") and c not in allowed))
+    if value != str(raw):
         reasons.append("control characters removed")
     if len(value) > _LIMITS[column]:
         value = value[: _LIMITS[column]]
@@ -291,7 +294,8 @@ def _config(row: Mapping[str, Any]) -> tuple[dict, Optional[str]]:
                            "put the settings the job needs here")
     problem = _probe("config", value)
     if problem is not None:
-        raise _Refused(f"config: {problem}", "change the job's config in the database so that jobs.yaml can hold it (see the reason), and import again")
+        raise _Refused(f"config: {problem}", "change the job's config in the database so that jobs.yaml can hold it "
+                                             "(see the reason), and import again")
     return value, note
 
 
@@ -467,7 +471,8 @@ def job_field_changes(rows: Iterable[Mapping[str, Any]], jobs: Sequence[JobDefin
             elif name in ADMIN_FIELDS:
                 if new == prior.get(name):
                     continue  # an admin's change that survives: jobs.yaml did not change this field
-                why = f"jobs.yaml changed it since the last deploy, so the file wins over the database; {_KEEP_DB_VALUE}"
+                why = ("jobs.yaml changed it since the last deploy, so the file wins over the database; "
+                       + _KEEP_DB_VALUE)
             elif file_changed:
                 why = "jobs.yaml changed this job since the last deploy; the deploy writes the file's value"
             else:
