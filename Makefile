@@ -8,12 +8,12 @@ ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
 .PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
-        bench sql validate jobs-summary test-policies mutants clean
+        bench sql validate jobs-summary jobs-import test-policies mutants clean
 
 help:                 ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## /\1\t/' \
 	  | awk -F'\t' '{ printf "  make %-14s %s\n", $$1, $$2 }'
-	@echo "  variables: STACK=$(STACK) JOBS=$(JOBS) TARGET=$(TARGET) SUMMARY_ARGS=..."
+	@echo "  variables: STACK=$(STACK) JOBS=$(JOBS) TARGET=$(TARGET) OUT=$(OUT) SUMMARY_ARGS=..."
 
 bootstrap:            ## build or reuse the Pulumi toolchain and the virtualenv
 	@toolchain/bootstrap.sh
@@ -71,6 +71,13 @@ validate: bootstrap   ## check jobs.yaml: problems with file:line:column, or eac
 SUMMARY_ARGS ?=
 jobs-summary: bootstrap   ## what jobs.yaml changes against STACK's deployed jobs (Markdown; SUMMARY_ARGS=--json)
 	@$(ENV) .venv/bin/python -m scheduler_kit.jobs_cli summary $(JOBS) --stack $(STACK) $(SUMMARY_ARGS)
+
+# OUT=- prints the file; FORCE=1 replaces an existing OUT; STRICT=1 fails when a value had to change or a row was
+# left out. DSN=... reads that database instead of STACK's (a password is better given as PGPASSWORD).
+OUT ?= jobs.yaml
+jobs-import: $(if $(DSN),bootstrap,stack)   ## write OUT (default jobs.yaml) from the job rows STACK's database holds
+	@$(ENV) .venv/bin/python -m scheduler_kit.jobs_cli import $(if $(DSN),--dsn "$(DSN)",--stack $(STACK)) \
+	  -o $(OUT) $(if $(FORCE),--force) $(if $(STRICT),--strict)
 
 TARGET ?= postgres
 KEEP_INVALID_ROWS ?= false

@@ -3,6 +3,8 @@
     python -m scheduler_kit.jobs_cli validate [FILE]            # problems, or each schedule in words + next runs
     python -m scheduler_kit.jobs_cli summary [FILE] [--stack S] [--json] [--exit-code]
                                                                 # what a deploy would do to the jobs
+    python -m scheduler_kit.jobs_cli import [--stack S | --dsn DSN] [-o FILE|-] [--force] [--strict]
+                                                                # jobs.yaml from the job rows a database holds
 
 The summary compares the file with the jobs the stack's state records as deployed: each Job resource as its last
 successful create or update left it (a failed deploy leaves a job's state as it was). The stack outputs are not
@@ -11,6 +13,8 @@ used: the engine writes them even when resource operations fail.
 Exit status of validate: 0 valid, 1 invalid file, 2 usage.
 Exit status of summary: 0 printed (with --exit-code: 0 no job changes, 1 some, as `git diff --exit-code`),
 2 usage, 3 the file is invalid or the deployed jobs cannot be read (unknown stack, unreadable state).
+Exit status of import: 0 written, 1 written but (with --strict) some value was changed or some row left out,
+2 usage, 3 nothing written (the output exists and --force was not given, the database or stack cannot be read).
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ import argparse
 import json
 import subprocess
 import sys
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import Any, Optional
 
+from .config import ConfigError, ConnectionSettings, settings_from_mapping
+from .db import DatabaseUnreachable
 from .jobs_file import JobDefinition, JobsFileError, describe_schedule, load_jobs
 
 FIELDS = ("display_name", "description", "cron", "enabled", "service", "endpoint", "config")
@@ -153,6 +160,80 @@ def deployed_jobs(stack: str) -> dict[str, dict]:
                                 f"readable ({error})") from None
 
 
+def stack_connection(stack: str) -> ConnectionSettings:
+    """The database settings of `stack`, password included (decrypted by pulumi, held in memory only)."""
+    result = _pulumi("config", "--json", "--show-secrets", "--stack", stack)
+    if result.returncode != 0:
+        known = stack_names()
+        if stack not in known:
+            raise DeployedJobsError(
+                f"no stack named {stack!r}; the stacks are: {', '.join(known) or '(none)'} "
+                "(create one with `pulumi stack init`, see README: Targeting another database)")
+        reason = (result.stderr.strip().splitlines() or ["pulumi config failed"])[-1]
+        raise DeployedJobsError(f"cannot read the settings of stack {stack!r}: {reason}")
+    prefix = "scheduler-kit:"
+    values = {key[len(prefix):]: entry.get("value") for key, entry in json.loads(result.stdout or "{}").items()
+              if key.startswith(prefix) and isinstance(entry, dict)}
+    return settings_from_mapping(values, stack).connection
+
+
+def dsn_connection(dsn: str) -> ConnectionSettings:
+    """Settings from a libpq URL or keyword string (a password may also come from PGPASSWORD or ~/.pgpass)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        params = conninfo_to_dict(dsn)
+    except Exception:  # psycopg's ProgrammingError echoes the string, password included
+        raise ConfigError("--dsn is not a libpq connection string or URL "
+                          "(e.g. postgresql://user@host:5432/dbname?sslmode=require)") from None
+    return settings_from_mapping({
+        "host": params.get("host") or "localhost", "port": params.get("port"), "database": params.get("dbname"),
+        "user": params.get("user"), "password": params.get("password"), "sslmode": params.get("sslmode"),
+    }).connection
+
+
+def import_command(args: argparse.Namespace) -> int:
+    from .job_rows import JobRowsError, read_job_rows
+    from .jobs_import import NOTE, import_jobs
+
+    to_stdout = args.output == "-"
+    output = Path(args.output)
+    if not to_stdout and output.exists() and not args.force:
+        print(f"jobs import: {output} exists and was not overwritten; give --force to replace it (make jobs-import "
+              "FORCE=1), -o OTHER.yaml to write elsewhere, or -o - for standard output", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        settings = dsn_connection(args.dsn) if args.dsn else stack_connection(args.stack)
+        rows = read_job_rows(settings)
+    except (ConfigError, DatabaseUnreachable, DeployedJobsError, JobRowsError) as error:
+        print(f"jobs import: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    result = import_jobs(rows, settings.redacted())
+    if to_stdout:
+        sys.stdout.write(result.text)
+    else:
+        partial = output.with_name(f".{output.name}.partial")
+        try:
+            partial.write_text(result.text, encoding="utf-8")
+            partial.replace(output)  # whole or not at all
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            print(f"jobs import: cannot write {output}: {error.strerror}; nothing written", file=sys.stderr)
+            return EXIT_ERROR
+    where = "standard output" if to_stdout else str(output)
+    print(f"jobs import: wrote {where} from {settings.redacted()}: {len(result.jobs)} job(s), "
+          f"{len(result.changed)} value(s) changed, {len(result.left_out)} row(s) left out, "
+          f"{len(result.retired)} retired row(s) not listed", file=sys.stderr)
+    for name, note in result.changed:
+        print(f"  changed: job {name}: {note.field}: {note.note}", file=sys.stderr)
+    for row in result.left_out:
+        print(f"  left out: row {row.label!r}: {row.reason}; fix: {row.fix}", file=sys.stderr)
+    if result.faithful:
+        return 0
+    print(f"  each is marked `{NOTE}` in the file: review them before the first deploy", file=sys.stderr)
+    return EXIT_CHANGES if args.strict else 0
+
+
 def validate_report(jobs: list[JobDefinition], now: Optional[datetime] = None) -> str:
     lines = []
     for job in jobs:
@@ -173,7 +254,17 @@ def main(argv: list[str] | None = None) -> int:
     summary.add_argument("--stack", default="local")
     summary.add_argument("--json", action="store_true", help="JSON instead of Markdown")
     summary.add_argument("--exit-code", action="store_true", help="exit 1 when a deploy would change any job")
+    importer = sub.add_parser("import", help="write jobs.yaml from the job rows a database holds")
+    source = importer.add_mutually_exclusive_group()
+    source.add_argument("--stack", default="local", help="read the database of this stack (default: local)")
+    source.add_argument("--dsn", help="read this database instead (libpq URL; prefer PGPASSWORD for the password)")
+    importer.add_argument("-o", "--output", default="jobs.yaml", help="the file to write, - for standard output")
+    importer.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    importer.add_argument("--strict", action="store_true",
+                          help="exit 1 when a value had to be changed or a row left out (the file is still written)")
     args = parser.parse_args(argv)
+    if args.command == "import":
+        return import_command(args)
     invalid_status = 1 if args.command == "validate" else EXIT_ERROR
     try:
         jobs = load_jobs(args.file)

@@ -28,6 +28,21 @@ ADMIN_FIELDS = ("cron_expression", "enabled")
 
 # The provider's inputs are a job exactly as jobs.yaml defines it.
 JobInputs = JobDefinition
+# Integers beyond this are not exact as the engine's doubles anyway.
+_EXACT_INTEGERS = 2**53
+
+
+def json_numbers(value: Any) -> Any:
+    """The config with whole numbers as integers again: the engine carries every number as a double, so a
+    `batchSize: 100` arrived as 100.0 and was stored so; a service parsing it into an integer would refuse it, and a
+    first deploy onto an adopted row rewrote the row's 100 as 100.0."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT_INTEGERS:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: json_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_numbers(item) for item in value]
+    return value
 
 
 class JobProvider(SqlObjectProvider[JobInputs]):
@@ -44,7 +59,7 @@ class JobProvider(SqlObjectProvider[JobInputs]):
         return inputs.name
 
     def _params(self, inputs: JobInputs, write_enabled: bool, write_cron: bool) -> dict[str, Any]:
-        return {**asdict(inputs), "config": Jsonb(inputs.config or {}),
+        return {**asdict(inputs), "config": Jsonb(json_numbers(inputs.config or {})),
                 "write_enabled": write_enabled, "write_cron": write_cron}
 
     def inspect(self, cur: psycopg.Cursor, inputs: JobInputs) -> Optional[dict[str, Any]]:

@@ -61,3 +61,15 @@ def test_a_function_applies_its_triggers_after_itself_and_states_without_them_sh
     assert result.changes is True and result.replaces == []
     failures = FunctionProvider().check({}, {**FUNCTION, "triggers": [{"name": "t_f"}]}).failures
     assert [f.property for f in failures] == ["triggers"]
+
+
+def test_a_job_config_stores_whole_numbers_as_integers_whatever_the_engine_sent():
+    from scheduler_kit.jobs_file import JobDefinition
+    from scheduler_kit.providers.job import JobProvider
+
+    # The engine turns `batchSize: 100` into 100.0; stored as such, a service parsing an integer refuses it.
+    job = JobDefinition(name="a", cron="@daily", service="s", endpoint="/a",
+                        config={"batchSize": 100.0, "ratio": 1.5, "nested": [{"n": 2.0}], "huge": 1e300, "flag": True})
+    stored = JobProvider()._params(job, True, True)["config"].obj
+    assert stored == {"batchSize": 100, "ratio": 1.5, "nested": [{"n": 2}], "huge": 1e300, "flag": True}
+    assert [type(stored["batchSize"]), type(stored["nested"][0]["n"]), type(stored["huge"])] == [int, int, float]
