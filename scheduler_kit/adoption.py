@@ -29,6 +29,7 @@ from psycopg import sql
 from .config import ConnectionSettings
 from .db import connect, render, sql_text
 from .jobs_file import JobDefinition, job_problems
+from .jobs_import import job_field_changes
 from .providers.table import TableInputs, conformance_report
 
 # Only history may keep rows that break a rule. Job rows are definitions that every execution's statistics update
@@ -88,6 +89,7 @@ class AdoptionReport:
     dropped_functions: list[str] = field(default_factory=list)
     statistics: list[dict[str, Any]] = field(default_factory=list)
     job_problems: list[str] = field(default_factory=list)
+    job_changes: list[str] = field(default_factory=list)
 
     def _deferred(self, table: str, refusal: dict[str, Any]) -> bool:
         """Whether a broken rule is added NOT VALID rather than refused: kept history, or statistics to recount."""
@@ -176,6 +178,10 @@ class AdoptionReport:
             messages.append(f"not yet validated: {len(kept)} constraint(s) of {table} are NOT VALID because existing "
                             f"rows break them (scheduler-kit:keepInvalidRows); new writes are checked. Fix the rows and "
                             f"the next `pulumi up` validates them:\n" + "\n".join(describe_refusal(table, r) for r in kept))
+        if self.job_changes:
+            messages.append("jobs: what the first deployment does to the job rows that exist (jobs.yaml wins; run "
+                            "`make jobs-import` first to keep the database's values):\n"
+                            + "\n".join(f"  {change}" for change in self.job_changes))
         if self.keep_invalid and self.job_problems:
             messages.append("job rows that break the definition rules, kept as they are (scheduler-kit:keepInvalidRows):\n"
                             + "\n".join(self.job_problems))
@@ -279,8 +285,13 @@ def _survey(connection: ConnectionSettings, tables: Sequence[TableInputs], funct
                                    recounted=sql.SQL(sql_text("adopt/recounted.sql").strip())))
                 report.statistics = [dict(job_name=r[0], stored=r[1], recounted=r[2]) for r in cur.fetchall()]
         if has_jobs:
-            cur.execute(sql_text("adopt/job_rows.sql"))
-            report.job_problems = _job_problems([row[0] for row in cur.fetchall()], jobs)
+            cur.execute(sql_text("job/import_rows.sql"))
+            rows = [row[0] for row in cur.fetchall()]
+            report.job_problems = _job_problems(rows, jobs)
+            if not kept:
+                # The first deployment: jobs.yaml is written over every row it lists (`make jobs-import` first keeps
+                # the database's values); once deployed, the preview's own diff shows each job's changes.
+                report.job_changes = [str(change) for change in job_field_changes(rows, jobs)]
     return report
 
 
