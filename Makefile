@@ -8,7 +8,7 @@ ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
 .PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
-        bench sql validate jobs-summary test-policies mutants pgtap pgtap-tools preview-policy policy-analyze clean
+        bench sql validate jobs-summary test-policies mutants pgtap pgtap-tools policy-analyze policy-allowance clean
 
 help:                 ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## /\1\t/' \
@@ -37,8 +37,16 @@ stack: bootstrap      ## select STACK: `local` is created/refreshed for the loca
 up: stack             ## pulumi up on STACK (default local; starts the local database for it)
 	@$(ENV) pulumi up --yes --skip-preview --non-interactive --stack $(STACK)
 
-preview: stack        ## pulumi preview on STACK against the live database (--refresh): shows drift field by field
-	@$(ENV) pulumi preview --refresh --non-interactive --stack $(STACK) --diff
+# The CLI runs the pack's executable as the analyzer (see policy-pack/analyzer).
+POLICY_PACK := policy-pack/analyzer
+preview: stack        ## pulumi preview on STACK against the live database (--refresh), with the kit's policy pack
+	@$(ENV) pulumi preview --refresh --non-interactive --stack $(STACK) --diff --policy-pack $(POLICY_PACK)
+
+policy-analyze: stack ## the policy pack on STACK's state, without running the program (pulumi policy analyze)
+	@$(ENV) pulumi policy analyze --stack $(STACK) --policy-pack $(POLICY_PACK)
+
+policy-allowance: bootstrap   ## rewrite the pack's pinned grant ceiling from model.py (a reviewed change: see docs/native-checks.md)
+	@.venv/bin/python -m scheduler_kit.grant_allowance
 
 refresh: stack        ## pulumi refresh on STACK: folds the live database into state (prefer `make preview`, then `make up`)
 	@$(ENV) pulumi refresh --yes --non-interactive --diff --stack $(STACK)
