@@ -14,10 +14,8 @@ from tests.support.pgtap import prove
 
 CHOSEN = (
     "select-policy-true",           # a policy's expression
-    "policy-to-public",             # a policy's roles, with the grant a platform default would give
     "admin-check-dropped",          # the admin check's function body
     "update-on-every-column",       # a table grant
-    "admin-writes-statistics",      # a column grant
     "rls-disabled",                 # row level security off
     "helper-search-path-unpinned",  # a function's search_path
     "empty-sub-is-admin",           # the generated model, edited (a subtle admin-check change)
