@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable
 
 HERE = Path(__file__).resolve().parent
 # The history: the audit trail (execution history) and the job definitions its statistics belong to.

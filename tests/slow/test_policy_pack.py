@@ -6,7 +6,6 @@ is deployed, and three engine runs cover every rule."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
