@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from scheduler_kit import pgtap
 
 
-def test_the_committed_pgtap_file_is_what_make_pgtap_writes():
+@pytest.fixture(scope="module")
+def generated() -> str:
+    return pgtap.generate()  # about a second: both targets' plans and every cell
+
+
+def test_the_committed_pgtap_file_is_what_make_pgtap_writes(generated):
     committed = pgtap.OUTPUT.read_text(encoding="utf-8") if pgtap.OUTPUT.is_file() else ""
-    assert committed == pgtap.generate(), f"{pgtap.OUTPUT} is stale: run `make pgtap` and commit it"
+    assert committed == generated, f"{pgtap.OUTPUT} is stale: run `make pgtap` and commit it"
 
 
 def test_make_pgtap_owns_nothing_else_in_supabase_tests():
@@ -22,8 +28,8 @@ def test_every_actor_of_the_matrix_has_a_sql_form_or_says_why_not():
     assert not set(pgtap.SESSIONS) & set(pgtap.NO_SQL_FORM)
 
 
-def test_every_cell_is_one_assertion_per_token_shape_and_the_plan_counts_them_all():
-    text = pgtap.generate()
+def test_every_cell_is_one_assertion_per_token_shape_and_the_plan_counts_them_all(generated):
+    text = generated
     cells = pgtap.load_cells()
     for actor, sessions in pgtap.SESSIONS.items():
         expected = sum(1 for c in cells if c["actor"] == actor) * len(sessions)
@@ -33,9 +39,9 @@ def test_every_cell_is_one_assertion_per_token_shape_and_the_plan_counts_them_al
     assert f"SELECT plan({assertions});" in text
 
 
-def test_a_target_dependent_cell_expects_each_targets_outcome():
+def test_a_target_dependent_cell_expects_each_targets_outcome(generated):
     # The admin lookup table differs by target: on supabase an anonymous SELECT sees zero rows, on postgres it is denied.
-    line = next(l for l in pgtap.generate().splitlines() if "'anon (no token): users SELECT" in l)
+    line = next(l for l in generated.splitlines() if "'anon (no token): users SELECT" in l)
     assert "WHEN 'postgres' THEN 'denied' ELSE 'zero' END" in line
 
 
