@@ -8,7 +8,8 @@ ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
 .PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
-        bench sql validate jobs-summary jobs-import test-policies mutants clean
+        bench sql validate jobs-summary jobs-import test-policies mutants pgtap pgtap-tools policy-analyze \
+        policy-allowance clean
 
 help:                 ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## /\1\t/' \
@@ -37,8 +38,16 @@ stack: bootstrap      ## select STACK: `local` is created/refreshed for the loca
 up: stack             ## pulumi up on STACK (default local; starts the local database for it)
 	@$(ENV) pulumi up --yes --skip-preview --non-interactive --stack $(STACK)
 
-preview: stack        ## pulumi preview on STACK against the live database (--refresh): shows drift field by field
-	@$(ENV) pulumi preview --refresh --non-interactive --stack $(STACK) --diff
+# The CLI runs the pack's executable as the analyzer (see policy-pack/analyzer).
+POLICY_PACK := policy-pack/analyzer
+preview: stack        ## pulumi preview on STACK against the live database (--refresh), with the kit's policy pack
+	@$(ENV) pulumi preview --refresh --non-interactive --stack $(STACK) --diff --policy-pack $(POLICY_PACK)
+
+policy-analyze: stack ## the policy pack on STACK's state, without running the program (pulumi policy analyze)
+	@$(ENV) pulumi policy analyze --stack $(STACK) --policy-pack $(POLICY_PACK)
+
+policy-allowance: bootstrap   ## rewrite the pack's pinned grant ceiling from model.py (a reviewed change: see docs/native-checks.md)
+	@.venv/bin/python -m scheduler_kit.grant_allowance
 
 refresh: stack        ## pulumi refresh on STACK: folds the live database into state (prefer `make preview`, then `make up`)
 	@$(ENV) pulumi refresh --yes --non-interactive --diff --stack $(STACK)
@@ -53,7 +62,7 @@ test-fast: bootstrap
 
 # The whole policy suite runs a second time, on the Supabase-shaped profile, beside the slow tests (they wait on
 # the Pulumi engine much of the time); its report is printed after theirs, and either failing fails the target.
-test-slow: bootstrap   ## slow tests on plain PostgreSQL, and the whole policy suite on the Supabase-shaped profile
+test-slow: bootstrap pgtap-tools   ## slow tests on plain PostgreSQL, and the whole policy suite on the Supabase-shaped profile
 	@mkdir -p .local; $(ENV) { SCHEDKIT_DB_PROFILE=supabase $(PYTEST) tests/policy > .local/policy-supabase.log 2>&1 & \
 	  supabase=$$!; status=0; $(PYTEST) -m slow tests || status=$$?; \
 	  wait $$supabase || status=$$?; echo "== the policy suite on the Supabase-shaped profile"; \
@@ -90,6 +99,12 @@ test-policies: bootstrap   ## the policy tests alone; POLICY_TEST_DSN=... audits
 
 mutants: bootstrap    ## deliberate weakenings of the model, each must be caught by the policy tests
 	@$(ENV) .venv/bin/python -m tests.mutants.run
+
+pgtap: bootstrap      ## write supabase/tests/scheduler_kit.test.sql, the kit's guarantees as pgTAP (for `supabase test db`)
+	@.venv/bin/python -m scheduler_kit.pgtap
+
+pgtap-tools:          ## install pgTAP and pg_prove where missing (Debian packages; as root, else it says what to run)
+	@toolchain/pgtap.sh >/dev/null
 
 clean:
 	rm -rf .pytest_cache .hypothesis build

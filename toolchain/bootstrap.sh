@@ -4,7 +4,7 @@
 #   - the Python language host (toolchain/go/language-host) and, beside it, the helper scripts the engine runs:
 #     pulumi-language-python-exec and pulumi-resource-pulumi-python (the dynamic-provider plugin), copied out of
 #     the sdk/v3 module of the CLI's version;
-#   - the project's virtualenv (.venv) from requirements.txt.
+#   - the project's virtualenv (.venv) from requirements.txt, and the policy pack's (policy-pack/.venv).
 # Built tools are cached outside the repo, keyed by the pins, so a second run only checks stamps.
 set -euo pipefail
 
@@ -66,6 +66,16 @@ if [ "$(cat "$venv/.requirements.sha" 2>/dev/null)" != "$req_key" ]; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/requirements.txt" \
     || die "pip install -r requirements.txt failed"
   echo "$req_key" > "$venv/.requirements.sha"
+fi
+# The CrossGuard policy pack's own virtualenv: pulumi-policy pins protobuf and grpcio older than the program's.
+pack="$root/policy-pack"
+pack_key="$(sha256sum "$pack/requirements.txt" | cut -c1-16)"
+if [ "$(cat "$pack/.venv/.requirements.sha" 2>/dev/null)" != "$pack_key" ]; then
+  log "installing the policy pack's requirements into policy-pack/.venv"
+  [ -x "$pack/.venv/bin/python" ] || python3 -m venv "$pack/.venv"
+  "$pack/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$pack/requirements.txt" \
+    || die "pip install -r policy-pack/requirements.txt failed"
+  echo "$pack_key" > "$pack/.venv/.requirements.sha"
 fi
 # The project root on the venv's path, so the dynamic-provider process can import the kit's modules.
 site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"

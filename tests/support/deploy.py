@@ -37,10 +37,13 @@ class DeployedStack:
         self.stack.workspace.remove_stack(self.stack.name, force=True)
 
 
-def stack_for(cluster: Cluster, database: str, extra_config: dict[str, str] | None = None) -> DeployedStack:
+def stack_for(cluster: Cluster, database: str, extra_config: dict[str, str] | None = None,
+              work_dir: Path = ROOT, env_vars: dict[str, str] | None = None) -> DeployedStack:
+    """`work_dir`: another copy of the program (a test's edited kit), with `env_vars` for the engine's processes."""
     ensure_pulumi_environment()
     params = cluster.params()
-    stack = auto.create_or_select_stack(stack_name=f"test-{database}", work_dir=str(ROOT))
+    opts = auto.LocalWorkspaceOptions(env_vars=env_vars) if env_vars else None
+    stack = auto.create_or_select_stack(stack_name=f"test-{database}", work_dir=str(work_dir), opts=opts)
     config = {
         "scheduler-kit:target": auto.ConfigValue(cluster.target),
         "scheduler-kit:host": auto.ConfigValue(params.get("host", "127.0.0.1")),
