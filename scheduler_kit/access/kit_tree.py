@@ -1,0 +1,138 @@
+"""Deploying a kit from a tree of files (a git worktree of another ref, or the working tree) into a throwaway database
+through the real Pulumi engine. Two trees share one stack, so the second deploy is the upgrade from the first: the
+path production takes. Each tree's own code runs its deploy (PYTHONPATH puts the tree first, for the program and
+the dynamic-provider process alike), with its own model, policies, grants and jobs.yaml."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from pulumi import automation as auto
+
+from scheduler_kit.local_cluster import Cluster
+from scheduler_kit.pulumi_env import ensure_pulumi_environment
+
+# Lines of a failed engine run that say only that it failed, not why.
+_GENERIC = re.compile(r"^(update failed|preview failed|an unhandled error occurred: program exited with non-zero "
+                      r"exit code: 1|.*resource.*failed)$", re.IGNORECASE)
+
+
+class TreeError(RuntimeError):
+    """A tree cannot be checked out or deployed; the message is one line."""
+
+
+def worktree_of(repo: Path, ref: str, into: Path) -> str:
+    """Checks `ref` of `repo` out into `into` (a detached git worktree); returns the commit."""
+    try:
+        commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", f"{ref}^{{commit}}"], check=True,
+                                capture_output=True, text=True).stdout.strip()
+        subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", str(into), commit], check=True,
+                       capture_output=True, text=True)
+    except subprocess.CalledProcessError as exc:
+        raise TreeError(f"cannot check out {ref!r} of {repo}: {(exc.stderr or '').strip().splitlines()[-1:]}; "
+                        "give a ref that exists there (BASE=origin/main, BASE=HEAD~1)") from None
+    return commit
+
+
+@contextlib.contextmanager
+def base_worktree(repo: Path, ref: str) -> Iterator[tuple[Path, str]]:
+    with tempfile.TemporaryDirectory(prefix="schedkit-review-base-") as parent:
+        into = Path(parent) / "base"
+        commit = worktree_of(repo, ref, into)
+        try:
+            yield into, commit
+        finally:
+            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(into)], capture_output=True)
+
+
+def one_line(error: Exception) -> str:
+    """The engine's reason for a failed run, on one line: its first `error:` line that says more than "failed"."""
+    text = str(error)
+    reasons = []
+    for line in text.splitlines():
+        found = re.search(r"\berror: (.*)", line)
+        if found:
+            reason = " ".join(found.group(1).split())
+            if reason and not _GENERIC.match(reason):
+                reasons.append(reason)
+    if reasons:
+        return reasons[0][:500]
+    lines = [" ".join(x.split()) for x in text.splitlines() if x.strip()]
+    return (lines[-1] if lines else type(error).__name__)[:500]
+
+
+@dataclass
+class TreeStack:
+    """One stack in a throwaway database of `cluster`; `deploy(tree)` applies that tree's kit to it."""
+    cluster: Cluster
+    database: str
+    name: str
+    trees: list[Path] = field(default_factory=list)
+
+    def stack(self, tree: Path) -> auto.Stack:
+        ensure_pulumi_environment()
+        params = self.cluster.params()
+        stack = auto.create_or_select_stack(
+            stack_name=self.name, work_dir=str(tree),
+            opts=auto.LocalWorkspaceOptions(env_vars={"PYTHONPATH": str(tree)}))
+        stack.set_all_config({
+            "scheduler-kit:target": auto.ConfigValue(self.cluster.target),
+            "scheduler-kit:host": auto.ConfigValue(params.get("host", "127.0.0.1")),
+            "scheduler-kit:port": auto.ConfigValue(str(params.get("port", 5432))),
+            "scheduler-kit:database": auto.ConfigValue(self.database),
+            "scheduler-kit:user": auto.ConfigValue(params.get("user", "postgres")),
+            "scheduler-kit:password": auto.ConfigValue(params.get("password", ""), secret=True),
+            "scheduler-kit:sslmode": auto.ConfigValue(params.get("sslmode", "disable")),
+            "scheduler-kit:protectHistory": auto.ConfigValue("false"),
+        })
+        self.trees.append(tree)
+        return stack
+
+    def deploy(self, tree: Path) -> tuple[auto.UpResult, list[dict]]:
+        """`pulumi up` of `tree`'s kit; the result and each resource step that changed something."""
+        steps: list[dict] = []
+
+        def record(event: auto.EngineEvent) -> None:
+            pre = event.resource_pre_event
+            if pre and pre.metadata.op.value not in ("same", "read", "refresh"):
+                steps.append({"op": pre.metadata.op.value, "urn": pre.metadata.urn,
+                              "diffs": sorted(pre.metadata.diffs or [])})
+
+        stack = self.stack(tree)
+        try:
+            return stack.up(color="never", on_event=record), steps
+        except auto.errors.CommandError as exc:
+            raise TreeError(one_line(exc)) from None
+
+    def deployed_state(self, tree: Path) -> dict:
+        """The stack's state as `pulumi stack export` prints it."""
+        return {"deployment": self.stack(tree).export_stack().deployment}
+
+    def remove(self) -> None:
+        """Forgets the stack (its state and each tree's Pulumi.<stack>.yaml) and drops the database with its roles'
+        grants: nothing the throwaway deploys made is kept."""
+        try:
+            if self.trees:
+                workspace = auto.LocalWorkspace(work_dir=str(self.trees[-1]))
+                with contextlib.suppress(auto.errors.CommandError):
+                    workspace.remove_stack(self.name, force=True)
+            for tree in self.trees:
+                (tree / f"Pulumi.{self.name}.yaml").unlink(missing_ok=True)
+        finally:
+            self.cluster.drop_database(self.database)
+
+
+@contextlib.contextmanager
+def throwaway_stack(cluster: Cluster) -> Iterator[TreeStack]:
+    database = cluster.create_database("schedkit_review")
+    stack = TreeStack(cluster, database, f"review-{database}")
+    try:
+        yield stack
+    finally:
+        stack.remove()
