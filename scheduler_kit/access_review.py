@@ -16,13 +16,16 @@ Exit status: 0 the head's observed matrix is what its tests/access_matrix.yaml s
 from __future__ import annotations
 
 import argparse
+import contextlib
+import pickle
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
-from scheduler_kit.access.kit_tree import TreeError, base_worktree, throwaway_stack
-from scheduler_kit.access.observe import ObserveError, observe
+from scheduler_kit.access.kit_tree import BaseCache, TreeError, TreeStack, base_worktree, throwaway_stack
+from scheduler_kit.access.observe import Observation, ObserveError, observe
 from scheduler_kit.access.review import ProfileReview, fit_comment, review_markdown
 from scheduler_kit.access_matrix import write
 from scheduler_kit.jobs_cli import jobs_from_state, summarize
@@ -34,7 +37,36 @@ EXIT_UNDECLARED, EXIT_ERROR = 1, 3
 MATRIX_FILE = Path("tests/access_matrix.yaml")
 
 
-def review_profile(profile: str, base_dir: Path, tree: Path, out: Path) -> ProfileReview:
+def _base(stack: TreeStack, cluster: Cluster, base_dir: Path) -> tuple[Observation, dict]:
+    stack.deploy(base_dir)
+    observation = observe(cluster.actor_dsn_for(stack.database), cluster.target, base_dir / MATRIX_FILE)
+    return observation, jobs_from_state(stack.deployed_state(base_dir))
+
+
+def _kept_base(stack: TreeStack, cluster: Cluster, base_dir: Path, entry: Path, template: str) -> tuple[Observation, dict]:
+    """The base from the cache when it holds this commit's, else deployed and kept there."""
+    kept = entry / "base.pickle"
+    if kept.exists() and cluster.has_database(template):
+        observation, deployed_jobs, state = pickle.loads(kept.read_bytes())
+        stack.restore(base_dir, state, template)
+        return observation, deployed_jobs
+    cluster.drop_database(stack.database)
+    cluster.drop_database(template)
+    cluster.copy_database(_empty_template(cluster), stack.database)
+    observation, deployed_jobs = _base(stack, cluster, base_dir)
+    state = stack.export_state(base_dir)
+    cluster.copy_database(stack.database, template)
+    entry.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(pickle.dumps((observation, deployed_jobs, state)))
+    return observation, deployed_jobs
+
+
+def _empty_template(cluster: Cluster) -> str:
+    return "supabase_template" if cluster.profile == "supabase" else "template1"
+
+
+def review_profile(profile: str, base_dir: Path, base_commit: str, tree: Path, out: Path,
+                   cache: Optional[BaseCache] = None) -> ProfileReview:
     """Base deploy, observation, head deploy over it, observation; a ProfileReview with `error` set on failure."""
     review = ProfileReview(profile)
     try:
@@ -42,12 +74,19 @@ def review_profile(profile: str, base_dir: Path, tree: Path, out: Path) -> Profi
     except (subprocess.CalledProcessError, SystemExit) as exc:
         review.error = f"the local {profile} cluster does not start ({exc})"
         return review
-    with throwaway_stack(cluster) as stack:
+    if cache:
+        name, database, template = cache.names(profile, base_commit)
+        stacks = contextlib.nullcontext(TreeStack(cluster, database, name))
+    else:
+        stacks = throwaway_stack(cluster)
+    with stacks as stack:
         stage = "the base"
         try:
-            stack.deploy(base_dir)
-            review.base = observe(cluster.actor_dsn_for(stack.database), cluster.target, base_dir / MATRIX_FILE)
-            deployed_jobs = jobs_from_state(stack.deployed_state(base_dir))
+            if cache:
+                review.base, deployed_jobs = _kept_base(stack, cluster, base_dir, cache.entry(profile, base_commit),
+                                                        template)
+            else:
+                review.base, deployed_jobs = _base(stack, cluster, base_dir)
             stage = "the head"
             try:
                 review.jobs_summary = summarize(deployed_jobs, load_jobs(str(tree / "jobs.yaml")), "the base")
@@ -78,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=(*PROFILES, "both"), default="both")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the working tree under review (default: this one)")
     parser.add_argument("--out", type=Path, default=Path("build/review"))
+    parser.add_argument("--base-cache", type=Path, help="keep the base deployment in this folder for the next review "
+                        "of the same base commit (one review at a time per folder; the tests share one base)")
     parser.add_argument("--pointer", default="the full review is the file review.md in this run's artifact",
                         help="where the full review is, said in the comment when it has to be cut")
     args = parser.parse_args(argv)
@@ -86,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     profiles = list(PROFILES) if args.profile == "both" else [args.profile]
     try:
         with base_worktree(tree, args.base) as (base_dir, base_commit):
-            reviews = [review_profile(p, base_dir, tree, args.out) for p in profiles]
+            cache = BaseCache(args.base_cache.resolve()) if args.base_cache else None
+            reviews = [review_profile(p, base_dir, base_commit, tree, args.out, cache) for p in profiles]
     except TreeError as error:
         print(f"access review: {error}", file=sys.stderr)
         return EXIT_ERROR

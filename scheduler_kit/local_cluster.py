@@ -80,6 +80,16 @@ class Cluster:
             conn.execute(statement)
         return name
 
+    def copy_database(self, template: str, name: str) -> None:
+        """`name` as a copy of `template` (nobody may be connected to it), owned as the deploying role owns it."""
+        owner = sql.SQL(" OWNER postgres") if self.profile == "supabase" else sql.SQL("")
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(sql.Identifier(name), sql.Identifier(template), owner))
+
+    def has_database(self, name: str) -> bool:
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+            return conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name,)).fetchone()[0] == 1
+
     def drop_database(self, name: str) -> None:
         with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -16,7 +16,7 @@ from typing import Iterator
 from pulumi import automation as auto
 
 from scheduler_kit.local_cluster import Cluster
-from scheduler_kit.pulumi_env import ensure_pulumi_environment
+from scheduler_kit.pulumi_env import ROOT, ensure_pulumi_environment
 
 # Lines of a failed engine run that say only that it failed, not why.
 _GENERIC = re.compile(r"^(update failed|preview failed|an unhandled error occurred: program exited with non-zero "
@@ -74,9 +74,15 @@ class TreeStack:
     database: str
     name: str
     trees: list[Path] = field(default_factory=list)
+    links: list[Path] = field(default_factory=list)
 
     def stack(self, tree: Path) -> auto.Stack:
         ensure_pulumi_environment()
+        venv = tree / ".venv"
+        if not venv.exists():
+            # Pulumi.yaml names the virtualenv `.venv` in the project's folder; a worktree has none: this checkout's.
+            venv.symlink_to(ROOT / ".venv")
+            self.links.append(venv)
         params = self.cluster.params()
         stack = auto.create_or_select_stack(
             stack_name=self.name, work_dir=str(tree),
@@ -114,6 +120,16 @@ class TreeStack:
         """The stack's state as `pulumi stack export` prints it."""
         return {"deployment": self.stack(tree).export_stack().deployment}
 
+    def export_state(self, tree: Path) -> dict:
+        return dict(self.stack(tree).export_stack().deployment or {})
+
+    def restore(self, tree: Path, state: dict, template: str) -> None:
+        """Back to a kept base deployment: the database copied again from `template`, the stack's state from `state`
+        (the connection is stack config, not state, so nothing in it names the database)."""
+        self.cluster.drop_database(self.database)
+        self.cluster.copy_database(template, self.database)
+        self.stack(tree).import_stack(auto.Deployment(version=3, deployment=state))
+
     def remove(self) -> None:
         """Forgets the stack (its state and each tree's Pulumi.<stack>.yaml) and drops the database with its roles'
         grants: nothing the throwaway deploys made is kept."""
@@ -124,6 +140,8 @@ class TreeStack:
                     workspace.remove_stack(self.name, force=True)
             for tree in self.trees:
                 (tree / f"Pulumi.{self.name}.yaml").unlink(missing_ok=True)
+            for link in self.links:
+                link.unlink(missing_ok=True)
         finally:
             self.cluster.drop_database(self.database)
 
@@ -136,3 +154,35 @@ def throwaway_stack(cluster: Cluster) -> Iterator[TreeStack]:
         yield stack
     finally:
         stack.remove()
+
+
+@dataclass(frozen=True)
+class BaseCache:
+    """Base deployments kept between reviews of the same base commit and profile, one at a time for each (the
+    review tests share one): the deployed database's copy as a template, its state, and its observation."""
+    directory: Path
+
+    def entry(self, profile: str, commit: str) -> Path:
+        return self.directory / f"{profile}-{commit[:12]}"
+
+    @staticmethod
+    def names(profile: str, commit: str) -> tuple[str, str, str]:
+        """Stack, database and template database of an entry."""
+        database = f"schedkit_reviewbase_{commit[:12]}_{profile}"
+        return f"review-{commit[:12]}-{profile}", database, f"{database}_kept"
+
+    def drop(self) -> None:
+        """Forgets every kept base: stacks, databases and files."""
+        ensure_pulumi_environment()
+        for entry in sorted(self.directory.glob("*-*")):
+            profile, commit = entry.name.split("-", 1)
+            name, database, template = self.names(profile, commit)
+            cluster = Cluster.start(profile)
+            with contextlib.suppress(auto.errors.CommandError):
+                auto.LocalWorkspace(work_dir=str(ROOT)).remove_stack(name, force=True)
+            (ROOT / f"Pulumi.{name}.yaml").unlink(missing_ok=True)
+            cluster.drop_database(database)
+            cluster.drop_database(template)
+            for child in entry.iterdir():
+                child.unlink()
+            entry.rmdir()

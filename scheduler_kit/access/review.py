@@ -166,7 +166,7 @@ def profile_section(review: ProfileReview) -> list[str]:
             lines.append(f"| {mark} | {c.row} | {c.actor} | {c.before or '(new row)'} → {c.after or '(row gone)'} "
                          f"| {causes} |")
     undeclared = review.undeclared
-    lines += ["", f"**The head's matrix file** (`tests/access_matrix.yaml`): "
+    lines += ["", "**The head's matrix file** (`tests/access_matrix.yaml`): "
                   + (f"{len(undeclared)} observed cells differ from it; change the file in this pull request if "
                      "they are meant:" if undeclared else "every observed cell is as it says.")]
     lines += [f"- {c.row}, {c.cell.actor}: observed `{c.observed}`, the file says `{c.cell.expected}`"
