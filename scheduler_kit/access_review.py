@@ -69,6 +69,7 @@ def review_profile(profile: str, base_dir: Path, base_commit: str, tree: Path, o
                    cache: Optional[BaseCache] = None) -> ProfileReview:
     """Base deploy, observation, head deploy over it, observation; a ProfileReview with `error` set on failure."""
     review = ProfileReview(profile)
+    started = time.monotonic()
     try:
         cluster = Cluster.start(profile)
     except (subprocess.CalledProcessError, SystemExit) as exc:
@@ -92,9 +93,13 @@ def review_profile(profile: str, base_dir: Path, base_commit: str, tree: Path, o
                 review.jobs_summary = summarize(deployed_jobs, load_jobs(str(tree / "jobs.yaml")), "the base")
             except JobsFileError as error:
                 raise TreeError(f"jobs.yaml is not valid: {'; '.join(map(str, error.problems))[:400]}") from None
+            based = time.monotonic()
             result, review.steps = stack.deploy(tree)
             review.resource_changes = dict(result.summary.resource_changes or {})
+            deployed = time.monotonic()
             review.head = observe(cluster.actor_dsn_for(stack.database), cluster.target, tree / MATRIX_FILE)
+            print(f"access review: {profile}: base ready in {based - started:.0f} s, head deployed over it in "
+                  f"{deployed - based:.0f} s, observed in {review.head.seconds:.0f} s", file=sys.stderr)
         except (TreeError, ObserveError) as error:
             review.error = f"{stage} does not deploy or cannot be observed: {error}"
             return review

@@ -14,7 +14,7 @@ import psycopg
 from scheduler_kit.access.actors import VARIANTS, token_for
 from scheduler_kit.access.causes import Catalog, explain, read_catalog
 from scheduler_kit.access.cells import MATRIX_PATH, Cell, load_matrix
-from scheduler_kit.access.probe import outcome_of, seed, totals
+from scheduler_kit.access.probe import expected_count, run, seed, statement, totals
 from scheduler_kit.db import sql_text
 from scheduler_kit.gateway import Gateway, TokenRejected
 from scheduler_kit.tokens import TokenFactory
@@ -94,12 +94,11 @@ def _where(dsn: str) -> str:
     return f"{info.get('user', '?')}@{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '?')}"
 
 
-def _causes(conn: psycopg.Connection, catalog: Catalog, gateway: Gateway, tokens: TokenFactory,
-            cell: Cell) -> list[dict]:
+def _causes(conn: psycopg.Connection, catalog: Catalog, gateway: Gateway, signed: dict, cell: Cell) -> list[dict]:
     causes: dict[str, dict] = {}
     for variant in VARIANTS[cell.actor]:
         try:
-            role = gateway.authenticate(token_for(cell.actor, tokens, variant)).role
+            role = gateway.authenticate(signed[cell.actor, variant]).role
         except TokenRejected as refusal:
             causes.setdefault(f"gateway {refusal.code}", {"gateway": f"{refusal.code} {refusal.message}",
                                                           "summary": f"the gateway refuses the token: {refusal}"})
@@ -127,22 +126,27 @@ def observe(actor_dsn: str, target: str = "postgres", matrix_path: Path = MATRIX
             raise ObserveError(f"{_where(actor_dsn)} has no public.job_schedules and public.scheduled_jobs: the kit "
                                "is not deployed there (run `make up`, or point POLICY_TEST_AUTHENTICATOR_DSN at a "
                                "deployed database)")
+        # Each token shape signed once for the whole run (RSA signing is most of a cell's cost otherwise).
+        signed = {(actor, variant): token_for(actor, tokens, variant)
+                  for actor in dict.fromkeys(c.actor for c in cells) for variant in VARIANTS[actor]}
         roles = set()
-        for actor in {c.actor for c in cells}:
-            for variant in VARIANTS[actor]:
-                try:
-                    roles.add(gateway.authenticate(token_for(actor, tokens, variant)).role)
-                except TokenRejected:
-                    pass
+        for token in signed.values():
+            try:
+                roles.add(gateway.authenticate(token).role)
+            except TokenRejected:
+                pass
         catalog = read_catalog(catalog_conn, sorted(roles))
         conn.execute("BEGIN")
         try:
             seed(conn)
             known = totals(conn)
-            observed = [ObservedCell(cell, {v: outcome_of(conn, gateway, tokens, cell, v, known)
-                                            for v in VARIANTS[cell.actor]},
-                                     _causes(catalog_conn, catalog, gateway, tokens, cell))
-                        for cell in cells]
+            observed = []
+            for cell in cells:
+                sql, params = statement(cell, known)
+                outcomes = {v: run(conn, gateway, signed[cell.actor, v], sql, params,
+                                   expected_rows=expected_count(cell, known), function=cell.kind == "function")
+                            for v in VARIANTS[cell.actor]}
+                observed.append(ObservedCell(cell, outcomes, _causes(catalog_conn, catalog, gateway, signed, cell)))
         finally:
             conn.rollback()
     actors = list(dict.fromkeys(c.actor for c in cells))
