@@ -23,6 +23,10 @@ _GENERIC = re.compile(r"^(update failed|preview failed|an unhandled error occurr
                       r"exit code: 1|.*resource.*failed)$", re.IGNORECASE)
 
 
+# The last line of a Python traceback: `module.SomeError: what happened`.
+_EXCEPTION = re.compile(r"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit)\b: \S")
+
+
 class TreeError(RuntimeError):
     """A tree cannot be checked out or deployed; the message is one line."""
 
@@ -52,17 +56,19 @@ def base_worktree(repo: Path, ref: str) -> Iterator[tuple[Path, str]]:
 
 
 def one_line(error: Exception) -> str:
-    """The engine's reason for a failed run, on one line: its first `error:` line that says more than "failed"."""
+    """The engine's reason for a failed run, on one line: its first `error:` line that says more than "failed", else
+    the exception a traceback ends with, else its last line."""
     text = str(error)
-    reasons = []
+    reasons, exceptions = [], []
     for line in text.splitlines():
         found = re.search(r"\berror: (.*)", line)
-        if found:
-            reason = " ".join(found.group(1).split())
-            if reason and not _GENERIC.match(reason):
-                reasons.append(reason)
-    if reasons:
-        return reasons[0][:500]
+        reason = " ".join(found.group(1).split()) if found else ""
+        if reason and not _GENERIC.match(reason) and not reason.endswith(":"):
+            reasons.append(reason)
+        elif _EXCEPTION.match(line):
+            exceptions.append(" ".join(line.split()))
+    if reasons or exceptions:
+        return (reasons or exceptions[-1:])[0][:500]
     lines = [" ".join(x.split()) for x in text.splitlines() if x.strip()]
     return (lines[-1] if lines else type(error).__name__)[:500]
 

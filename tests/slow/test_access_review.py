@@ -22,7 +22,7 @@ WIDENING_POLICY = """
     command: SELECT
     roles: [authenticated]
     using: "true"
-    comment: A careless change: every signed-in user reads the execution history.
+    comment: A careless change, every signed-in user reads the execution history.
 """
 
 
