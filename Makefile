@@ -8,12 +8,12 @@ ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
 .PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
-        bench sql validate jobs-summary test-policies mutants clean
+        bench sql validate jobs-summary test-policies mutants matrix review clean
 
 help:                 ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## /\1\t/' \
 	  | awk -F'\t' '{ printf "  make %-14s %s\n", $$1, $$2 }'
-	@echo "  variables: STACK=$(STACK) JOBS=$(JOBS) TARGET=$(TARGET) SUMMARY_ARGS=..."
+	@echo "  variables: STACK=$(STACK) JOBS=$(JOBS) TARGET=$(TARGET) SUMMARY_ARGS=... BASE=$(BASE) PROFILE=$(PROFILE)"
 
 bootstrap:            ## build or reuse the Pulumi toolchain and the virtualenv
 	@toolchain/bootstrap.sh
@@ -81,6 +81,19 @@ test-policies: bootstrap   ## the policy tests alone; POLICY_TEST_DSN=... audits
 
 mutants: bootstrap    ## deliberate weakenings of the model, each must be caught by the policy tests
 	@$(ENV) .venv/bin/python -m tests.mutants.run
+
+MATRIX_OUT ?= build/access-matrix
+# The local stack's database unless POLICY_TEST_AUTHENTICATOR_DSN names another (POLICY_TEST_TARGET: its target).
+matrix: bootstrap     ## the observed access matrix (JSON, Markdown, HTML in build/access-matrix) of the local stack
+	@$(ENV) if [ -z "$${POLICY_TEST_AUTHENTICATOR_DSN:-}" ]; then toolchain/localdb.sh start >/dev/null; \
+	  POLICY_TEST_AUTHENTICATOR_DSN="$$(toolchain/localdb.sh authenticator-url)"; export POLICY_TEST_AUTHENTICATOR_DSN; fi; \
+	  .venv/bin/python -m scheduler_kit.access_matrix --out $(MATRIX_OUT)
+
+BASE ?= origin/main
+PROFILE ?= both
+# Exit status 1 (undeclared access) or 3 (could not run) shows as make's 2: CI calls the module for the real one.
+review: bootstrap     ## access review of the working tree against BASE (a git ref) on PROFILE (both|postgres|supabase)
+	@$(ENV) .venv/bin/python -m scheduler_kit.access_review --base $(BASE) --profile $(PROFILE) --out build/review
 
 clean:
 	rm -rf .pytest_cache .hypothesis build
