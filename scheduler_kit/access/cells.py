@@ -39,11 +39,15 @@ class Cell:
         return f"{self.actor}:{self.object}:{op}"
 
 
-@functools.lru_cache(maxsize=None)
 def load_matrix(target: str = "postgres", path: Path = MATRIX_PATH) -> list[Cell]:
     """The cells for one target: the scheduler's tables and functions, and the admin lookup table as that target
-    has it (the kit's own on postgres, the application's on supabase)."""
-    document = yaml.safe_load(path.read_text())
+    has it (the kit's own on postgres, the application's on supabase). Read afresh each time the file changes."""
+    return _cells(target, Path(path).read_text())
+
+
+@functools.lru_cache(maxsize=None)
+def _cells(target: str, text: str) -> list[Cell]:
+    document = yaml.safe_load(text)
     actors = document["actors"]
     sections = [("table", document["tables"]), ("table", {"users": document["admin_lookup"][target]}),
                 ("function", document["functions"])]

@@ -20,11 +20,13 @@ from scheduler_kit.pulumi_env import ROOT, ensure_pulumi_environment
 
 # Lines of a failed engine run that say only that it failed, not why.
 _GENERIC = re.compile(r"^(update failed|preview failed|an unhandled error occurred: program exited with non-zero "
-                      r"exit code: 1|.*resource.*failed)$", re.IGNORECASE)
+                      r"exit code: 1|.*resource.*failed|resource monitor has terminated.*)$", re.IGNORECASE)
+# A resource step that failed, as the engine prints it: `<type> <name> **creating failed**`.
+_FAILED_STEP = re.compile(r"(\S+) \*\*(?:creating|updating|deleting|replacing) failed")
 
 
 # The last line of a Python traceback: `module.SomeError: what happened`.
-_EXCEPTION = re.compile(r"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit)\b: \S")
+_EXCEPTION = re.compile(r"^\s*(?:(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*|\w*(?:Error|Exception|Exit)): \S")
 
 
 class TreeError(RuntimeError):
@@ -56,19 +58,23 @@ def base_worktree(repo: Path, ref: str) -> Iterator[tuple[Path, str]]:
 
 
 def one_line(error: Exception) -> str:
-    """The engine's reason for a failed run, on one line: its first `error:` line that says more than "failed", else
-    the exception a traceback ends with, else its last line."""
+    """The engine's reason for a failed run, on one line: the resource that failed, and the exception its traceback
+    ends with, else the first `error:` line that says more than "failed", else the last line."""
     text = str(error)
-    reasons, exceptions = [], []
+    reasons, exceptions, failed = [], [], ""
     for line in text.splitlines():
         found = re.search(r"\berror: (.*)", line)
         reason = " ".join(found.group(1).split()) if found else ""
-        if reason and not _GENERIC.match(reason) and not reason.endswith(":"):
-            reasons.append(reason)
-        elif _EXCEPTION.match(line):
+        step = _FAILED_STEP.search(line)
+        if step and not failed and not step.group(1).startswith("pulumi:pulumi:Stack"):
+            failed = step.group(1)
+        if _EXCEPTION.match(line):
             exceptions.append(" ".join(line.split()))
-    if reasons or exceptions:
-        return (reasons or exceptions[-1:])[0][:500]
+        elif reason and not _GENERIC.match(reason) and not reason.endswith(":"):
+            reasons.append(reason)
+    found = (exceptions or reasons)[:1]
+    if found:
+        return ((f"{failed}: " if failed else "") + found[0])[:500]
     lines = [" ".join(x.split()) for x in text.splitlines() if x.strip()]
     return (lines[-1] if lines else type(error).__name__)[:500]
 

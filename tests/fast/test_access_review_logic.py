@@ -97,6 +97,13 @@ def test_the_deploys_error_is_the_first_line_that_says_why():
                          "    error: psycopg.errors.UndefinedFunction: function no_such_function() does not exist\n"
                          "error: update failed\n")
     assert one_line(error) == "psycopg.errors.UndefinedFunction: function no_such_function() does not exist"
+    engine = RuntimeError(
+        " +  pulumi-python:dynamic/schedkit:Policy policy-x **creating failed** error: Traceback (most recent call last):\n"
+        "      File \"/kit/scheduler_kit/providers/base.py\", line 166, in create\n"
+        "    psycopg.errors.UndefinedFunction: function no_such_function() does not exist\n"
+        " +  pulumi:pulumi:Stack scheduler-kit-review **creating failed (12s)** 1 error\n"
+        "    error: Resource monitor has terminated, shutting down\n    error: update failed\n")
+    assert one_line(engine) == "policy-x: psycopg.errors.UndefinedFunction: function no_such_function() does not exist"
     assert one_line(RuntimeError("something\nbroke here\n")) == "broke here"
     program = RuntimeError("error: Program failed with an unhandled exception:\n  File x, line 3\n"
                            "    yaml.scanner.ScannerError: mapping values are not allowed here\n")
