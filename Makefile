@@ -52,12 +52,16 @@ test-fast: bootstrap
 	@$(ENV) $(PYTEST) -m "not slow" tests
 
 # The whole policy suite runs a second time, on the Supabase-shaped profile, beside the slow tests (they wait on
-# the Pulumi engine much of the time); its report is printed after theirs, and either failing fails the target.
+# the Pulumi engine much of the time), and so do the `review` tests (several deploys each); their reports are
+# printed after the slow tests', and any failing fails the target.
 test-slow: bootstrap   ## slow tests on plain PostgreSQL, and the whole policy suite on the Supabase-shaped profile
 	@mkdir -p .local; $(ENV) { SCHEDKIT_DB_PROFILE=supabase $(PYTEST) tests/policy > .local/policy-supabase.log 2>&1 & \
-	  supabase=$$!; status=0; $(PYTEST) -m slow tests || status=$$?; \
-	  wait $$supabase || status=$$?; echo "== the policy suite on the Supabase-shaped profile"; \
-	  cat .local/policy-supabase.log; exit $$status; }
+	  supabase=$$!; $(PYTEST) -m review tests > .local/review-tests.log 2>&1 & review=$$!; \
+	  status=0; $(PYTEST) -m "slow and not review" tests || status=$$?; \
+	  wait $$supabase || status=$$?; wait $$review || status=$$?; \
+	  echo "== the policy suite on the Supabase-shaped profile"; cat .local/policy-supabase.log; \
+	  echo "== the access review tests (make review on pull-request-like changes)"; cat .local/review-tests.log; \
+	  exit $$status; }
 
 bench: bootstrap      ## benchmarks: ratios measured side by side in one run (see README)
 	@$(ENV) .venv/bin/python -m bench.scheduler_bench

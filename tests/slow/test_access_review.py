@@ -99,29 +99,28 @@ def test_a_policy_that_lets_authenticated_read_the_history_is_a_flagged_widening
     assert "every observed cell is as it says" in out
 
 
-def test_a_grant_of_update_on_a_statistics_column_widens_that_cell_with_the_grant_named(repo, tmp_path, capsys):
+def test_a_grant_of_update_on_a_statistics_column_widens_and_a_tightening_narrows_each_with_its_grant_named(
+        repo, tmp_path, capsys):
+    """One change doing both (they share a review run): admins may now write total_runs, and no longer
+    cron_expression. The widening is listed first."""
     _change(repo, {"scheduler_kit/model.py": lambda text: text.replace(
-        '{"UPDATE": ["cron_expression", "enabled"]}', '{"UPDATE": ["cron_expression", "enabled", "total_runs"]}')},
-        "Admins may correct the run count")
+        '{"UPDATE": ["cron_expression", "enabled"]}', '{"UPDATE": ["enabled", "total_runs"]}')},
+        "Admins correct run counts instead of rescheduling")
     status, out, _ = _review(repo, tmp_path, capsys)
     assert status == 1, out
-    admin = [r for r in _table_rows(out) if "| job_schedules UPDATE total_runs | admin | denied → rows |" in r]
-    assert admin and admin[0].startswith("| ⚠️ **widened** |"), out
-    assert "grant added: UPDATE on job_schedules(total_runs) to authenticated (column grant)" in admin[0]
-    regular = [r for r in _table_rows(out) if "| job_schedules UPDATE total_runs | regular | denied → zero |" in r]
-    assert regular, "a grant only RLS masks is still a widening"
-
-
-def test_a_tightening_narrows_cells_and_widens_none(repo, tmp_path, capsys):
-    _change(repo, {"scheduler_kit/model.py": lambda text: text.replace(
-        '{"UPDATE": ["cron_expression", "enabled"]}', '{"UPDATE": ["enabled"]}')}, "Admins may no longer reschedule")
-    status, out, _ = _review(repo, tmp_path, capsys)
-    assert status == 1, out  # the matrix file still says admins may
     rows = _table_rows(out)
-    assert rows and all(r.startswith("| narrowed |") for r in rows), rows
-    admin = [r for r in rows if "| job_schedules UPDATE cron_expression | admin | rows → denied |" in r]
+    widened = [r for r in rows if r.startswith("| ⚠️ **widened** |")]
+    narrowed = [r for r in rows if r.startswith("| narrowed |")]
+    assert rows == widened + narrowed, rows
+    admin = [r for r in widened if "| job_schedules UPDATE total_runs | admin | denied → rows |" in r]
+    assert admin and "grant added: UPDATE on job_schedules(total_runs) to authenticated (column grant)" in admin[0]
+    # A grant only RLS masks is still a widening.
+    assert [r for r in widened if "| job_schedules UPDATE total_runs | regular | denied → zero |" in r], rows
+    assert {r.split("|")[2].strip() for r in widened} == {"job_schedules UPDATE total_runs"}
+    admin = [r for r in narrowed if "| job_schedules UPDATE cron_expression | admin | rows → denied |" in r]
     assert admin and "grant gone: UPDATE on job_schedules(cron_expression) to authenticated (column grant)" in admin[0]
-    assert "0 cells widened" in out
+    assert {r.split("|")[2].strip() for r in narrowed} == {"job_schedules UPDATE cron_expression"}
+    assert "⚠️ 4 cells widened, 4 narrowed" in out  # admin, regular, unknown_sub, odd_sub each way
 
 
 def test_a_jobs_file_change_alone_changes_no_access(repo, tmp_path, capsys):
