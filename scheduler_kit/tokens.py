@@ -119,7 +119,7 @@ class TokenFactory:
 
     def unknown_role(self) -> str:
         """A validly signed token naming a role that does not exist in the database."""
-        return self.forged_role("schedkit_no_such_role")  # fixed: the observed matrix's JSON is stable
+        return self.forged_role("no_such_role_schedkit")  # fixed: the observed matrix's JSON is stable
 
     def role_none(self) -> str:
         """role: "none": set_config('role', 'none') is RESET ROLE, so PostgREST runs it as the login role itself."""

@@ -108,3 +108,24 @@ def test_the_deploys_error_is_the_first_line_that_says_why():
     program = RuntimeError("error: Program failed with an unhandled exception:\n  File x, line 3\n"
                            "    yaml.scanner.ScannerError: mapping values are not allowed here\n")
     assert one_line(program) == "yaml.scanner.ScannerError: mapping values are not allowed here"
+
+
+def test_the_workflow_posts_the_review_attaches_the_head_matrix_and_fails_on_undeclared_access():
+    import yaml
+
+    from tests.support.toolchain import ROOT
+
+    workflow = yaml.safe_load((ROOT / ".github/workflows/pull-request.yml").read_text())
+    steps = {step.get("name"): step for step in workflow["jobs"]["check"]["steps"]}
+    names = list(steps)
+    review = next(s for n, s in steps.items() if n and n.startswith("Access review"))
+    assert "python -m scheduler_kit.access_review --base \"origin/${{ github.base_ref }}\"" in review["run"]
+    assert 'echo "status=$status" >> "$GITHUB_OUTPUT"' in review["run"] and review["id"] == "review"
+    artifact = steps["Attach the access review and the head's access matrix"]
+    assert "build/review/*/head/access-matrix.*" in artifact["with"]["path"] and "build/review/review.md" in artifact["with"]["path"]
+    post = steps["Post or update the review comment"]
+    assert f"review='{MARKER}'" in post["run"] and "review-comment.md" in post["run"] and "always()" in post["if"]
+    fail = steps["Fail on access the matrix file does not declare"]
+    assert fail["if"] == "always() && steps.review.outputs.status == '1'" and "exit 1" in fail["run"]
+    assert names.index("Post or update the review comment") < names.index("Fail on access the matrix file does not declare")
+    assert "toolchain/chromium.sh" in steps["A headless Chromium (the access matrix page's browser test)"]["run"]
