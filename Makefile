@@ -87,9 +87,10 @@ mutants: bootstrap    ## deliberate weakenings of the model, each must be caught
 	@$(ENV) .venv/bin/python -m tests.mutants.run
 
 MATRIX_OUT ?= build/access-matrix
-# The local stack's database unless POLICY_TEST_AUTHENTICATOR_DSN names another (POLICY_TEST_TARGET: its target).
+# The local stack's database unless POLICY_TEST_AUTHENTICATOR_DSN (or POLICY_TEST_DSN, the owner: a stand-in for
+# authenticator is made) names another; POLICY_TEST_TARGET: its target.
 matrix: bootstrap     ## the observed access matrix (JSON, Markdown, HTML in build/access-matrix) of the local stack
-	@$(ENV) if [ -z "$${POLICY_TEST_AUTHENTICATOR_DSN:-}" ]; then toolchain/localdb.sh start >/dev/null; \
+	@$(ENV) if [ -z "$${POLICY_TEST_AUTHENTICATOR_DSN:-}$${POLICY_TEST_DSN:-}" ]; then toolchain/localdb.sh start >/dev/null; \
 	  POLICY_TEST_AUTHENTICATOR_DSN="$$(toolchain/localdb.sh authenticator-url)"; export POLICY_TEST_AUTHENTICATOR_DSN; fi; \
 	  .venv/bin/python -m scheduler_kit.access_matrix --out $(MATRIX_OUT)
 
