@@ -26,7 +26,7 @@ from typing import Optional
 
 from scheduler_kit.access.kit_tree import BaseCache, TreeError, TreeStack, base_worktree, throwaway_stack
 from scheduler_kit.access.observe import Observation, ObserveError, observe
-from scheduler_kit.access.review import ProfileReview, fit_comment, review_markdown
+from scheduler_kit.access.review import COMMENT_LIMIT, ProfileReview, fit_comment, review_markdown
 from scheduler_kit.access_matrix import write
 from scheduler_kit.jobs_cli import jobs_from_state, summarize
 from scheduler_kit.jobs_file import JobsFileError, load_jobs
@@ -140,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     markdown = review_markdown(reviews, args.base, base_commit, _head_name(tree))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "review.md").write_text(markdown, encoding="utf-8")
-    (args.out / "review-comment.md").write_text(fit_comment(markdown, args.pointer), encoding="utf-8")
+    # Room for the line the workflow appends (a link to the run) within GitHub's limit.
+    comment = fit_comment(markdown, args.pointer, COMMENT_LIMIT - 1024)
+    (args.out / "review-comment.md").write_text(comment, encoding="utf-8")
     print(markdown)
     for review in reviews:
         if review.error:
