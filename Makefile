@@ -9,12 +9,12 @@ PYTEST := .venv/bin/python -m pytest
 
 .PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
         bench sql validate jobs-summary jobs-import test-policies mutants pgtap pgtap-tools policy-analyze \
-        policy-allowance clean
+        policy-allowance matrix review clean
 
 help:                 ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## /\1\t/' \
 	  | awk -F'\t' '{ printf "  make %-14s %s\n", $$1, $$2 }'
-	@echo "  variables: STACK=$(STACK) JOBS=$(JOBS) TARGET=$(TARGET) OUT=$(OUT) SUMMARY_ARGS=..."
+	@echo "  variables: STACK=$(STACK) JOBS=$(JOBS) TARGET=$(TARGET) OUT=$(OUT) SUMMARY_ARGS=... BASE=$(BASE) PROFILE=$(PROFILE)"
 
 bootstrap:            ## build or reuse the Pulumi toolchain and the virtualenv
 	@toolchain/bootstrap.sh
@@ -61,12 +61,16 @@ test-fast: bootstrap
 	@$(ENV) $(PYTEST) -m "not slow" tests
 
 # The whole policy suite runs a second time, on the Supabase-shaped profile, beside the slow tests (they wait on
-# the Pulumi engine much of the time); its report is printed after theirs, and either failing fails the target.
+# the Pulumi engine much of the time), and so do the `review` tests (several deploys each); their reports are
+# printed after the slow tests', and any failing fails the target.
 test-slow: bootstrap pgtap-tools   ## slow tests on plain PostgreSQL, and the whole policy suite on the Supabase-shaped profile
 	@mkdir -p .local; $(ENV) { SCHEDKIT_DB_PROFILE=supabase $(PYTEST) tests/policy > .local/policy-supabase.log 2>&1 & \
-	  supabase=$$!; status=0; $(PYTEST) -m slow tests || status=$$?; \
-	  wait $$supabase || status=$$?; echo "== the policy suite on the Supabase-shaped profile"; \
-	  cat .local/policy-supabase.log; exit $$status; }
+	  supabase=$$!; $(PYTEST) -m review tests > .local/review-tests.log 2>&1 & review=$$!; \
+	  status=0; $(PYTEST) -m "slow and not review" tests || status=$$?; \
+	  wait $$supabase || status=$$?; wait $$review || status=$$?; \
+	  echo "== the policy suite on the Supabase-shaped profile"; cat .local/policy-supabase.log; \
+	  echo "== the access review tests (make review on pull-request-like changes)"; cat .local/review-tests.log; \
+	  exit $$status; }
 
 bench: bootstrap      ## benchmarks: ratios measured side by side in one run (see README)
 	@$(ENV) .venv/bin/python -m bench.scheduler_bench
@@ -105,6 +109,20 @@ pgtap: bootstrap      ## write supabase/tests/scheduler_kit.test.sql, the kit's 
 
 pgtap-tools:          ## install pgTAP and pg_prove where missing (Debian packages; as root, else it says what to run)
 	@toolchain/pgtap.sh >/dev/null
+
+MATRIX_OUT ?= build/access-matrix
+# The local stack's database unless POLICY_TEST_AUTHENTICATOR_DSN (or POLICY_TEST_DSN, the owner: a stand-in for
+# authenticator is made) names another; POLICY_TEST_TARGET: its target.
+matrix: bootstrap     ## the observed access matrix (JSON, Markdown, HTML in build/access-matrix) of the local stack
+	@$(ENV) if [ -z "$${POLICY_TEST_AUTHENTICATOR_DSN:-}$${POLICY_TEST_DSN:-}" ]; then toolchain/localdb.sh start >/dev/null; \
+	  POLICY_TEST_AUTHENTICATOR_DSN="$$(toolchain/localdb.sh authenticator-url)"; export POLICY_TEST_AUTHENTICATOR_DSN; fi; \
+	  .venv/bin/python -m scheduler_kit.access_matrix --out $(MATRIX_OUT)
+
+BASE ?= origin/main
+PROFILE ?= both
+# Exit status 1 (undeclared access) or 3 (could not run) shows as make's 2: CI calls the module for the real one.
+review: bootstrap     ## access review of the working tree against BASE (a git ref) on PROFILE (both|postgres|supabase)
+	@$(ENV) .venv/bin/python -m scheduler_kit.access_review --base $(BASE) --profile $(PROFILE) --out build/review
 
 clean:
 	rm -rf .pytest_cache .hypothesis build

@@ -37,6 +37,7 @@ settings.load_profile(hypothesis_profile())
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: needs a real PostgreSQL server (and maybe the Pulumi engine)")
+    config.addinivalue_line("markers", "review: `make review` on pull-request-like changes (slow: several deploys)")
 
 
 @pytest.fixture(scope="session")

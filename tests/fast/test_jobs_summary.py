@@ -95,8 +95,9 @@ def test_the_workflow_keeps_one_comment_and_attaches_the_preview():
 
     workflow = yaml.safe_load((ROOT / ".github/workflows/pull-request.yml").read_text())
     steps = {step.get("name"): step for step in workflow["jobs"]["check"]["steps"]}
-    post = steps["Post or update the summary comment"]["run"]
-    assert f"marker='{MARKER}'" in post and "--method PATCH" in post and "gh pr comment" in post
+    # The jobs summary is inside the access review's comment (or alone when there is no review): one comment.
+    post = steps["Post or update the review comment"]["run"]
+    assert f"jobs='{MARKER}'" in post and "--method PATCH" in post and "gh pr comment" in post
     assert steps["Attach the full preview"]["uses"].startswith("actions/upload-artifact@")
     assert "preview.txt" in steps["Attach the full preview"]["with"]["path"]
     assert '--exit-code' in steps["Preview this pull request"]["run"]

@@ -1,0 +1,2 @@
+-- The role the actors log in as (PostgREST's authenticator, or a stand-in).
+SELECT session_user::text;
