@@ -168,8 +168,8 @@ def unchanged(before: Observed, after: Observed, what: str) -> list[str]:
 
 
 def test_the_preview_reports_every_rule_the_rows_break(refused):
-    problems = [] if refused.preview.ok else [f"the preview failed:\n{refused.preview.errors()}"]
-    problems += missing_rule_reports(refused.preview.output, refused.before.broken, "the preview")
+    # Whether this preview itself fails (as the up will) is the kit's choice; what it must say is not.
+    problems = missing_rule_reports(refused.preview.output, refused.before.broken, "the preview")
     problems += unchanged(refused.before, refused.after_preview, "the preview")
     assert not problems, "\n".join(problems)
 
@@ -190,7 +190,7 @@ def test_keep_invalid_rows_adds_the_broken_constraints_not_valid_and_validates_t
         preview = run_engine(lambda: stack.preview(diff=True))
         up = run_engine(stack.up)
         fail_unless_passed(up, "the up with keepInvalidRows")
-        problems = []
+        problems = [] if preview.ok else [f"the preview with keepInvalidRows failed:\n{preview.errors()}"]
         for run, what in ((preview, "the preview"), (up, "the up")):
             for constraint in BROKEN_CONSTRAINTS:
                 if not says(run.output, "not_validated", constraint=constraint):
