@@ -49,6 +49,14 @@ def literal(value: object) -> sql.Composable:
     return sql.Literal(value)
 
 
+def dollar_quoted(text: str, tag: str) -> sql.Composable:
+    """`text` as a dollar-quoted string constant: it reads in the statement exactly as written (a statement's own
+    text, such as a function's definition, stays greppable and unescaped)."""
+    if f"${tag}$" in text:
+        raise ValueError(f"the text contains the quoting tag ${tag}$")
+    return sql.SQL(f"${tag}${text}${tag}$")
+
+
 class DatabaseUnreachable(ConnectionError):
     """The database cannot be reached or refuses the login; the message is one line: where, what, what to check."""
 

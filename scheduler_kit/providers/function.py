@@ -24,7 +24,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg import sql
 
-from ..db import fetch_one_dict, literal, render, sql_text
+from ..db import dollar_quoted, fetch_one_dict, literal, render, sql_text
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
 from .trigger import TriggerInputs, TriggerProvider
 
@@ -70,7 +70,8 @@ class FunctionProvider(SqlObjectProvider[FunctionInputs]):
     def script(self, inputs: FunctionInputs) -> list[str]:
         schema, _, name = inputs.signature.split("(")[0].partition(".")
         statements = [render(sql_text("function/replace.sql"), schema=literal(schema), name=literal(name),
-                             signature=literal(inputs.signature), definition=literal(inputs.definition))]
+                             signature=literal(inputs.signature),
+                             definition=dollar_quoted(inputs.definition, "kit_function"))]
         for trigger in inputs.triggers or []:
             statements += TriggerProvider().script(TriggerInputs(**trigger))
         return statements

@@ -22,7 +22,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg import errors, sql
 
-from ..db import fetch_one_dict, literal, render, sql_text
+from ..db import dollar_quoted, fetch_one_dict, literal, render, sql_text
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
 
 
@@ -68,7 +68,8 @@ def conform_statements(inputs: TableInputs, apply: bool) -> list[str]:
     reference = reference_name(inputs.name)
     call = render(
         sql_text("adopt/conform_call.sql"),
-        table=literal(inputs.name), definition=literal(inputs.definition), reference=literal(reference),
+        table=literal(inputs.name), definition=dollar_quoted(inputs.definition, "kit_table"),
+        reference=literal(reference),
         label=literal(inputs.label), not_valid=literal(list(inputs.not_valid)), recounted=literal(list(inputs.recounted)),
         kit_triggers=_text_array(inputs.kit_triggers), kit_policies=_text_array(inputs.kit_policies),
         apply=literal(apply),

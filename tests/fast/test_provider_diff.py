@@ -49,7 +49,7 @@ def test_a_function_applies_its_triggers_after_itself_and_states_without_them_sh
 
     statements = FunctionProvider().script(FunctionInputs(**FUNCTION, triggers=[TRIGGER]))
     # The function first (with its overloads dropped: sql/function/replace.sql), then each trigger.
-    assert "DO $apply_function$" in statements[0] and "'public.f()'" in statements[0]
+    assert "DO $apply_function$" in statements[0] and "$kit_function$" + FUNCTION["definition"] in statements[0]
     assert statements[-1] == TRIGGER["definition"]
     assert "DROP TRIGGER IF EXISTS" in statements[1] and '"t_f"' in statements[1]
     assert FunctionProvider().script(FunctionInputs(**FUNCTION)) == statements[:1]

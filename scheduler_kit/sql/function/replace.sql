@@ -6,6 +6,8 @@
 DO $apply_function$
 DECLARE
   other record;
+  -- Dollar-quoted, so the definition reads here (and in `make sql`'s file) exactly as in its .sql file.
+  definition text := {{definition}};
 BEGIN
   FOR other IN SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,
                                         pg_catalog.pg_get_function_identity_arguments(p.oid)) AS signature
@@ -15,10 +17,10 @@ BEGIN
     EXECUTE 'DROP FUNCTION ' || other.signature;
   END LOOP;
   BEGIN
-    EXECUTE {{definition}};
+    EXECUTE definition;
   EXCEPTION WHEN invalid_function_definition THEN
     EXECUTE 'DROP FUNCTION ' || {{signature}};
-    EXECUTE {{definition}};
+    EXECUTE definition;
   END;
 END
 $apply_function$
