@@ -38,6 +38,7 @@ class RequestPool:
     connections: list = field(default_factory=list)
     users_added: list = field(default_factory=list)
     sent: int = 0
+    known: Optional[Totals] = None  # the totals as of the last write; reads leave them as they are
 
     def __post_init__(self):
         self.connections = [psycopg.connect(self.dsn, autocommit=True) for _ in range(self.size)]
@@ -70,6 +71,8 @@ class RequestPool:
         self.sent += 1
         with self.gateway.transaction(conn, self.service) as cur:
             cur.execute(sql, params)
+            if not sql.lstrip().upper().startswith("SELECT"):
+                self.known = None
             return cur.fetchall() if cur.description else []
 
     # --- the run's rows -------------------------------------------------------------------------------------
@@ -146,9 +149,12 @@ class RequestPool:
             self.ensure(cell.object)
         if cell.object == "purge_job_execution_history":
             self.ensure_ancient()
-        known = self.totals()
-        sql, params, expected = self._statement(cell, known)
+        if self.known is None:
+            self.known = self.totals()
+        sql, params, expected = self._statement(cell, self.known)
         read_only = cell.operation == "SELECT" or (cell.kind == "function" and cell.object != "purge_job_execution_history")
+        if not read_only:
+            self.known = None  # whether it was refused or not, count again before the next request
         return self.request(token, sql, params, read_only=read_only, on=on, expected_rows=expected,
                             function=cell.kind == "function")
 
