@@ -99,17 +99,27 @@ def test_old_history_from_sessions_in_any_zone_keeps_the_rollups_exact_in_utc(se
                 "    ON j.job_name = s.job_name AND j.status <> 'running'"
                 " WHERE s.job_name = ANY(%(jobs)s) GROUP BY 1 ORDER BY 1", {"jobs": list(JOBS)}).fetchall()
             assert counters == from_history, "the job rows' counters are not the history's"
-        with service.transaction(force_rollback=True):  # an admin in yet another zone reads through RLS
-            with service.cursor() as cur:
-                gateway.assume(cur, tokens.user(ADMIN_SUB))
-            service.execute("SELECT set_config('TimeZone', %s, true)", (reader_zone,))
-            # Windows that start just after an execution: the rest of its UTC day comes from the history, and a
-            # first day taken in the reader's zone (a day off west of Greenwich) would count it.
-            just_after = [r[0] + timedelta(seconds=1) for r in service.execute(
-                "SELECT started_at FROM public.scheduled_jobs WHERE job_name = ANY(%s) ORDER BY id LIMIT 3", (list(JOBS),))]
-            for since in [None, *just_after, *(TODAY - timedelta(days=d, hours=d % 24) for d in since_days)]:
-                for job in (None, JOBS[0]):
-                    assert stats_mismatches(service, job, since) == []
+        # Always one execution half an hour into a UTC day and a window from an hour into it: a first day taken in
+        # a reader's zone west of Greenwich (the day before, there) would count that execution.
+        fixed_start = TODAY - timedelta(days=30) + timedelta(minutes=30)
+        service.execute("INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at, duration_ms)"
+                        " VALUES (%s, 'completed', %s, %s, 7)", (JOBS[0], fixed_start, fixed_start))
+        for zone in dict.fromkeys([reader_zone, "America/Los_Angeles"]):
+            with service.transaction(force_rollback=True):  # an admin in another zone reads through RLS
+                with service.cursor() as cur:
+                    gateway.assume(cur, tokens.user(ADMIN_SUB))
+                service.execute("SELECT set_config('TimeZone', %s, true)", (zone,))
+                read_windows(service, since_days, fixed_start + timedelta(minutes=30))
+
+
+def read_windows(service, since_days, fixed_since):
+    """The statistics equal the exact computation for windows over the whole history, from the fixed point, just
+    after executions (the rest of their UTC day comes from the history) and reaching back over a year."""
+    just_after = [r[0] + timedelta(seconds=1) for r in service.execute(
+        "SELECT started_at FROM public.scheduled_jobs WHERE job_name = ANY(%s) ORDER BY id LIMIT 3", (list(JOBS),))]
+    for since in [None, fixed_since, *just_after, *(TODAY - timedelta(days=d, hours=d % 24) for d in since_days)]:
+        for job in (None, JOBS[0]):
+            assert stats_mismatches(service, job, since) == []
 
 
 # --- locks held by a second connection: committed rows of the run's own (tests/policy/pool.py) --------------------
