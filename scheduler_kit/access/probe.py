@@ -104,13 +104,15 @@ def _is_rls_refusal(exc: errors.Error) -> bool:
 
 
 def run(conn: psycopg.Connection, gateway: Gateway, token: Optional[str], sql: str, params: tuple = (),
-        expected_rows: Optional[int] = None, function: bool = False) -> str:
-    """One actor statement in a savepoint that is always rolled back; its outcome (see OUTCOMES)."""
+        expected_rows: Optional[int] = None, function: bool = False, commit: bool = False) -> str:
+    """One actor statement in a savepoint that is always rolled back; its outcome (see OUTCOMES). With `commit`, on
+    a connection outside any transaction, it is a request of its own as PostgREST sends it: one transaction,
+    committed when the statement succeeds (tests/policy/pool.py)."""
     try:
         gateway.authenticate(token)
     except TokenRejected:
         return "rejected"
-    with conn.transaction(force_rollback=True):
+    with conn.transaction(force_rollback=not commit):
         with conn.cursor() as cur:
             try:
                 with conn.transaction():

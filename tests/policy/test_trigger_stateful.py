@@ -17,8 +17,10 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from tests.policy.harness import as_service
+from tests.policy.pool import RequestPool
 from tests.support.actors import attempt
 from tests.support.exact_stats import stats_mismatches
+from tests.support.profile import hypothesis_profile
 
 JOBS = ("trig-a", "trig-b")
 ENV: dict = {}
@@ -45,9 +47,8 @@ class Execution:
 class StatisticsTrigger(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self.conn = psycopg.connect(ENV["dsn"])
-        self.conn.execute("BEGIN")
         self.service = ENV["tokens"].service()
+        self.connect()
         for job in JOBS:
             out = self._sql("INSERT INTO public.job_schedules (job_name, cron_expression, service, endpoint)"
                             " VALUES (%s, '* * * * *', 'svc', '/x')", (job,))
@@ -56,6 +57,11 @@ class StatisticsTrigger(RuleBasedStateMachine):
         self.counted: dict[str, str] = {}  # execution id -> the final status it counts as (deleted ones included)
         self.last: dict[str, Optional[tuple]] = {job: None for job in JOBS}  # (completed, status, duration)
         self.tick = 0
+
+    def connect(self):
+        """One transaction for the whole history, rolled back at the end."""
+        self.conn = psycopg.connect(ENV["dsn"])
+        self.conn.execute("BEGIN")
 
     def teardown(self):
         self.conn.rollback()
@@ -66,8 +72,10 @@ class StatisticsTrigger(RuleBasedStateMachine):
         return datetime(2026, 3, 1, tzinfo=timezone.utc) + timedelta(seconds=10 * self.tick, microseconds=self.tick)
 
     def _sql(self, statement, params=()):
-        out = attempt(self.conn, ENV["gateway"], self.service, statement, params)
-        return out
+        return attempt(self._writer(), ENV["gateway"], self.service, statement, params)
+
+    def _writer(self) -> psycopg.Connection:
+        return self.conn
 
     def _count_first_finish(self, e: Execution):
         self.counted[e.id] = e.status
@@ -278,3 +286,35 @@ StatisticsTrigger.TestCase.settings = settings(
     max_examples=min(StatisticsTrigger.TestCase.settings.max_examples, 120),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 TestStatisticsTrigger = StatisticsTrigger.TestCase
+
+
+class PooledStatisticsTrigger(StatisticsTrigger):
+    """The same histories as committed requests of the service, as PostgREST sends them: each write its own
+    transaction, on one of two pooled authenticator connections in turn, so a write never shares a transaction or a
+    connection's state with the one before. The rows are committed; the service's own requests delete them at the
+    end (and the machine refuses to start if the database already has rows of its jobs, so it never deletes any
+    other history)."""
+
+    def connect(self):
+        self.pool = RequestPool(ENV["dsn"], ENV["gateway"], ENV["tokens"])
+        self.conn = self.pool.connections[0]
+        existing = self.pool.as_service("SELECT (SELECT count(*) FROM public.job_schedules WHERE job_name = ANY(%(j)s))"
+                                        " + (SELECT count(*) FROM public.scheduled_jobs WHERE job_name = ANY(%(j)s))",
+                                        {"j": list(JOBS)})[0][0]
+        assert existing == 0, f"the database already has rows of {JOBS}; the pooled machine would delete them"
+
+    def _writer(self) -> psycopg.Connection:
+        self.pool.sent += 1
+        return self.pool.connections[self.pool.sent % self.pool.size]
+
+    def teardown(self):
+        try:
+            for table in ("scheduled_jobs", "job_execution_rollups", "job_schedules"):
+                self.pool.as_service(f"DELETE FROM public.{table} WHERE job_name = ANY(%s)", (list(JOBS),))
+        finally:
+            self.pool.close()
+
+
+PooledStatisticsTrigger.TestCase.settings = settings(
+    StatisticsTrigger.TestCase.settings, max_examples={"ci": 8, "mutants": 4}.get(hypothesis_profile(), 6))
+TestPooledStatisticsTrigger = PooledStatisticsTrigger.TestCase

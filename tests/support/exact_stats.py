@@ -42,3 +42,27 @@ def stats_mismatches(conn: psycopg.Connection, job: Optional[str], since: Option
                 want[7] is not None and abs(got[7] - want[7]) > P95_RELATIVE_ERROR * abs(want[7]) + 1e-9):
             problems.append(f"{want[0]} since {since}: p95 {got[7]} not within {P95_RELATIVE_ERROR:.2%} of {want[7]}")
     return problems
+
+
+# The rollups computed from the history, by job and UTC day: what job_execution_rollups must hold, whatever time zone
+# the writers' sessions were in (the histogram is compared through the statistics function's p95, not here).
+EXACT_ROLLUPS = """
+SELECT j.job_name, (j.started_at AT TIME ZONE 'UTC')::date, count(*) FILTER (WHERE j.status = 'completed'),
+       count(*) FILTER (WHERE j.status = 'failed'), count(j.duration_ms), coalesce(sum(j.duration_ms), 0),
+       max(j.duration_ms)
+  FROM public.scheduled_jobs AS j
+ WHERE j.status <> 'running' AND j.job_name = ANY(%(jobs)s)
+ GROUP BY 1, 2 ORDER BY 1, 2
+"""
+STORED_ROLLUPS = """
+SELECT r.job_name, r.day, r.completed, r.failed, r.duration_count, r.duration_sum, r.duration_max
+  FROM public.job_execution_rollups AS r WHERE r.job_name = ANY(%(jobs)s) ORDER BY 1, 2
+"""
+
+
+def rollup_mismatches(conn: psycopg.Connection, jobs: list[str]) -> list[str]:
+    """Rollup rows that differ from the history's own figures per UTC day (run as the service)."""
+    exact = conn.execute(EXACT_ROLLUPS, {"jobs": jobs}).fetchall()
+    stored = conn.execute(STORED_ROLLUPS, {"jobs": jobs}).fetchall()
+    return [f"stored {sorted(set(stored) - set(exact))} where the history says {sorted(set(exact) - set(stored))}"] \
+        if exact != stored else []
