@@ -82,19 +82,25 @@ def audit_run(config: pytest.Config) -> Optional[AuditRun]:
     return config.stash[_RUN]
 
 
-def pytest_sessionstart(session):
-    audit_run(session.config)
-
-
-def pytest_report_header(config):
-    run = audit_run(config)
-    if run is None:
-        return None
+def _audit_lines(run: AuditRun) -> list[str]:
     limits = run.limits
     return [run.target.header,
             f"audit bounds: the run {limits.budget:g} s, a test {limits.per_test:g} s, a statement "
             f"{limits.statement_timeout:g} s, a lock wait {limits.lock_timeout:g} s",
             *run.notes]
+
+
+def pytest_sessionstart(session):
+    run = audit_run(session.config)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if run is not None and reporter is not None and not reporter.showheader:  # -q hides the header: say it anyway
+        for line in _audit_lines(run):
+            reporter.write_line(line)
+
+
+def pytest_report_header(config):
+    run = audit_run(config)
+    return None if run is None else _audit_lines(run)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
