@@ -76,8 +76,9 @@ TARGET ?= postgres
 sql: bootstrap        ## write the whole model as one SQL migration: build/scheduler-$(TARGET).sql
 	@.venv/bin/python -m scheduler_kit.export_sql --target $(TARGET) -o build/scheduler-$(TARGET).sql
 
-test-policies: bootstrap   ## the policy tests alone; POLICY_TEST_DSN=... audits an already deployed database
-	@$(ENV) $(PYTEST) tests/policy
+PYTEST_ARGS ?=
+test-policies: bootstrap   ## the policy tests alone; POLICY_TEST_DSN=... audits an already deployed database (PYTEST_ARGS=...)
+	@$(ENV) $(PYTEST) tests/policy $(PYTEST_ARGS)
 
 mutants: bootstrap    ## deliberate weakenings of the model, each must be caught by the policy tests
 	@$(ENV) .venv/bin/python -m tests.mutants.run

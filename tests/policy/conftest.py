@@ -163,7 +163,7 @@ def actor_dsn(request, audit_limits):
                         f"POLICY_TEST_DSN's role ({exc}); give authenticator's DSN, or a role with CREATEROLE (see "
                         "README, Auditing a live database)", returncode=4)
         try:
-            yield audit_limits.bounded(dsn)
+            yield dsn  # the bounded owner DSN's, with the stand-in's name and password
         finally:
             stand_in.__exit__()
 
