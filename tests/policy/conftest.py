@@ -129,7 +129,7 @@ def pytest_runtest_makereport(item, call):
     while error is not None and not isinstance(error, psycopg.Error):
         error = error.__cause__ or error.__context__
     explanation = timeout_explanation(getattr(error, "sqlstate", None), limits)
-    if explanation is None and "Timeout" in str(call.excinfo.value) and _audit():
+    if explanation is None and "from pytest-timeout" in str(report.longrepr) and _audit():
         explanation = (f"the test ran longer than POLICY_TEST_TIMEOUT={limits.per_test:g} s or than what was left of "
                        f"POLICY_TEST_BUDGET={limits.budget:g} s, and was stopped; its transaction is rolled back.")
     if explanation:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from scheduler_kit.duration_histogram import bucket_of
 from tests.policy.harness import ADMIN_SUB
-from tests.support.exact_stats import stats_mismatches
+from tests.support.exact_stats import FUNCTION_STATS_AMONG, stats_mismatches
 
 JOBS = ("prop-a", "prop-b", "prop-c")
 T0 = datetime(2026, 2, 1, 7, 30, tzinfo=timezone.utc)
@@ -229,8 +229,8 @@ def test_retention_keeps_the_counters_and_the_statistics_of_what_it_keeps(histor
         kept_windows = [cutoff, cutoff + timedelta(hours=5)]
         with history.transaction(force_rollback=True):
             as_admin(history, gateway, tokens)
-            before = {since: history.execute("SELECT * FROM public.get_job_execution_stats(NULL, %s)", (since,)).fetchall()
-                      for since in kept_windows}
+            before = {since: history.execute(FUNCTION_STATS_AMONG, {"job": None, "since": since, "among": list(JOBS)})
+                      .fetchall() for since in kept_windows}
         calls = 0
         with history.transaction():
             history.execute("SET LOCAL ROLE service_role")
@@ -253,7 +253,7 @@ def test_retention_keeps_the_counters_and_the_statistics_of_what_it_keeps(histor
         with history.transaction(force_rollback=True):
             as_admin(history, gateway, tokens)
             for since in kept_windows:  # windows inside what retention keeps: the same statistics as before
-                after = history.execute("SELECT * FROM public.get_job_execution_stats(NULL, %s)", (since,)).fetchall()
+                after = history.execute(FUNCTION_STATS_AMONG, {"job": None, "since": since, "among": list(JOBS)}).fetchall()
                 assert after == before[since]
             for since in (None, oldest - timedelta(days=7), cutoff - timedelta(minutes=90)):
                 # and older windows: what is left, exactly
