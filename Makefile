@@ -98,8 +98,9 @@ sql: bootstrap        ## write the whole model as one SQL migration: build/sched
 	@.venv/bin/python -m scheduler_kit.export_sql --target $(TARGET) -o build/scheduler-$(TARGET).sql \
 	  $(if $(filter true,$(KEEP_INVALID_ROWS)),--keep-invalid-rows)
 
-test-policies: bootstrap   ## the policy tests alone; POLICY_TEST_DSN=... audits an already deployed database
-	@$(ENV) $(PYTEST) tests/policy
+PYTEST_ARGS ?=
+test-policies: bootstrap   ## the policy tests alone; POLICY_TEST_DSN=... audits an already deployed database (PYTEST_ARGS=...)
+	@$(ENV) $(PYTEST) tests/policy $(PYTEST_ARGS)
 
 mutants: bootstrap    ## deliberate weakenings of the model, each must be caught by the policy tests
 	@$(ENV) .venv/bin/python -m tests.mutants.run

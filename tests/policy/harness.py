@@ -14,4 +14,5 @@ from scheduler_kit.access.actors import (  # noqa: F401
     ACTOR_TOKENS, ADMIN_SUB, BAD_TOKENS, NUMERIC_ADMIN_ID, REGULAR_SUB, VARIANTS, token_for)
 from scheduler_kit.access.cells import MATRIX_PATH, OUTCOMES, Cell, load_matrix  # noqa: F401
 from scheduler_kit.access.probe import (  # noqa: F401
-    INVALID, JOB, SEED, Totals, as_service, expected_count, outcome_of, run, seed, statement, totals)
+    INVALID, JOB, SEED, SEED_JOBS, SEED_USERS, Totals, as_service, expected_count, outcome_of, run, seed,
+    statement, totals)

@@ -92,7 +92,8 @@ def test_random_access_cases_follow_the_matrix(seeded, gateway, tokens, policy_t
     wrong = []
     with seeded.transaction(force_rollback=True):
         add_rows(seeded, new_jobs, new_executions, new_users)
-        known = totals(seeded)
+        known = totals(seeded, jobs=[name for name, *_ in new_jobs] + [job for job, *_ in new_executions],
+                       users=[clerk_id for clerk_id, _ in new_users])
         for cell in chosen:
             sql, params = statement(cell, known)
             outcome = run(seeded, gateway, token, sql, params, expected_rows=expected_count(cell, known),

@@ -5,7 +5,7 @@ the documented relative error of percentile_cont(0.95)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Optional, Sequence
 
 import psycopg
 
@@ -22,14 +22,27 @@ SELECT j.job_name, count(*), count(*) FILTER (WHERE j.status = 'completed'), cou
  WHERE (%(job)s::text IS NULL OR j.job_name = %(job)s) AND (%(since)s::timestamptz IS NULL OR j.started_at >= %(since)s)
  GROUP BY j.job_name ORDER BY j.job_name
 """
+# The same, of the jobs of `among` only: their range of the (job_name, started_at) index, whatever plan psycopg's
+# prepared statement gets (the generic plan of `$1 IS NULL OR ...` alone reads the whole history).
+EXACT_STATS_AMONG = EXACT_STATS.replace(" WHERE (", " WHERE j.job_name = ANY(%(among)s) AND (", 1)
 FUNCTION_STATS = "SELECT * FROM public.get_job_execution_stats(%(job)s, %(since)s)"
+# The function job by job, for the jobs of `among`: its cost follows those jobs' rollups, where the all-jobs call
+# (job NULL) reads every job's (0.14 s a call over 200 days of 6 jobs' history, which the stateful test made 5,000 times).
+FUNCTION_STATS_AMONG = """
+SELECT s.* FROM unnest(%(among)s::text[]) AS j(name), LATERAL public.get_job_execution_stats(j.name, %(since)s) AS s
+ WHERE %(job)s::text IS NULL OR j.name = %(job)s
+ ORDER BY s.job_name
+"""
 
 
-def stats_mismatches(conn: psycopg.Connection, job: Optional[str], since: Optional[datetime]) -> list[str]:
-    """Differences between the function and the exact computation, run on `conn` as whoever it is now."""
-    params = {"job": job, "since": since}
-    exact = conn.execute(EXACT_STATS, params).fetchall()
-    served = conn.execute(FUNCTION_STATS, params).fetchall()
+def stats_mismatches(conn: psycopg.Connection, job: Optional[str], since: Optional[datetime],
+                     among: Optional[Sequence[str]] = None) -> list[str]:
+    """Differences between the function and the exact computation, run on `conn` as whoever it is now. `among`
+    confines the comparison to those jobs (job None: each of them), so that neither side reads more than their
+    executions and rollups, whatever history an audited database holds besides."""
+    params = {"job": job, "since": since, "among": list(among) if among is not None else None}
+    exact = conn.execute(EXACT_STATS if among is None else EXACT_STATS_AMONG, params).fetchall()
+    served = conn.execute(FUNCTION_STATS if among is None else FUNCTION_STATS_AMONG, params).fetchall()
     problems = []
     if [r[0] for r in exact] != [r[0] for r in served]:
         return [f"jobs {[r[0] for r in served]} != exact {[r[0] for r in exact]} (job={job}, since={since})"]
