@@ -130,18 +130,13 @@ class RequestPool:
                             (f"{self.prefix}-ancient", ANCIENT, ANCIENT))
 
     def totals(self) -> Totals:
-        """What exists, as the service sees it: whole tables for reads, the run's rows for (scoped) writes."""
-        counts = self.as_service(
-            "SELECT (SELECT count(*) FROM public.job_schedules), (SELECT count(*) FROM public.scheduled_jobs),"
-            " (SELECT count(*) FROM public.users), (SELECT count(*) FROM public.job_execution_rollups),"
-            " (SELECT array_agg(DISTINCT job_name) FROM public.scheduled_jobs),"
-            f" (SELECT count(*) FROM public.job_schedules WHERE {self.scope('job_schedules')}),"
-            f" (SELECT count(*) FROM public.scheduled_jobs WHERE {self.scope('scheduled_jobs')}),"
-            f" (SELECT count(*) FROM public.users WHERE {self.scope('users')}),"
-            f" (SELECT count(*) FROM public.job_execution_rollups WHERE {self.scope('job_execution_rollups')})")[0]
+        """What the run wrote, as the service sees it: every read and write is confined to the run's rows, so that
+        neither the cost of a request nor its outcome depend on the history the database already holds."""
         names = ("job_schedules", "scheduled_jobs", "users", "job_execution_rollups")
-        return Totals({**dict(zip(names, counts[:4])), **{f"scoped {n}": c for n, c in zip(names, counts[5:])}},
-                      tuple(sorted(counts[4] or ())))
+        counts = self.as_service(
+            "SELECT " + ", ".join(f"(SELECT count(*) FROM public.{n} WHERE {self.scope(n)})" for n in names)
+            + f", (SELECT array_agg(DISTINCT job_name) FROM public.scheduled_jobs WHERE {self.scope('scheduled_jobs')})")[0]
+        return Totals(dict(zip(names, counts[:4])), tuple(sorted(counts[4] or ())))
 
     def send(self, cell: Cell, token: Optional[str], on: Optional[int] = None) -> str:
         """The cell as one committed request (its writes limited to the run's rows); its outcome."""
@@ -162,10 +157,15 @@ class RequestPool:
         table = f"public.{cell.object}"
         if cell.object == "purge_job_execution_history":  # only what is older than any real history
             return "SELECT public.purge_job_execution_history(now() - %s::timestamptz)", (ANCIENT,), None
-        if cell.kind == "function" or cell.operation == "SELECT":
-            sql, params = statement(cell, known)
-            return sql, params, known.tables["scheduled_jobs" if cell.kind == "function" else cell.object]
-        scoped = known.tables[f"scoped {cell.object}"]
+        if cell.object == "get_job_execution_stats":  # the run's jobs, over their whole history
+            return ("SELECT s.total_executions FROM public.get_job_execution_stats(NULL, NULL) AS s"
+                    f" WHERE {self.scope('scheduled_jobs')}"), (), known.tables["scheduled_jobs"]
+        if cell.kind == "function":
+            sql, params = statement(cell, known)  # every page of the run's jobs (history_jobs)
+            return sql, params, known.tables["scheduled_jobs"]
+        scoped = known.tables[cell.object]
+        if cell.operation == "SELECT":
+            return f"SELECT * FROM {table} WHERE {self.scope(cell.object)}", (), scoped
         if cell.operation == "DELETE":
             return f"DELETE FROM {table} WHERE {self.scope(cell.object)}", (), scoped
         if cell.operation == "UPDATE":
