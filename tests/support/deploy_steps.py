@@ -1,0 +1,122 @@
+"""Deploys one step at a time, to look at the database between any two steps of a real `pulumi up`.
+
+Every provider transaction takes the kit's deploy lock first (scheduler_kit/sql/common/deploy_lock.sql). A test
+connection that holds the same advisory lock is a turnstile: the deploy's next transaction waits on it, and the
+test lets exactly one through (release, which grants the lock to the waiting transaction at once, then queue for it again: the test gets it
+back as soon as that one transaction ends, before the engine's next one asks).
+Between two turns the database is exactly what a deploy stopped there would leave, because each step is its own
+transaction. The product code knows nothing of this.
+
+A stop for real: at the chosen turn the database refuses the deployer (connections disallowed, the waiting
+transaction terminated), so the provider call fails as it would on a lost connection, and `pulumi up` ends with an
+error after exactly that many steps.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import psycopg
+from psycopg import sql
+from pulumi import automation as auto
+
+from tests.support.deploy import DeployedStack
+
+DEPLOY_LOCK = 7305123984112650241
+MUTATIONS = {"create", "update", "replace", "create-replacement", "delete", "delete-replaced"}
+WAITING = """
+SELECT pid FROM pg_stat_activity a JOIN pg_locks l USING (pid)
+ WHERE a.datname = %(db)s AND l.locktype = 'advisory' AND NOT l.granted
+   AND (l.classid::bigint << 32 | l.objid::bigint) = %(key)s AND a.pid <> pg_backend_pid()
+"""
+
+
+@dataclass
+class StepRun:
+    """What one turnstile run saw: the observation after each turn, and the engine's steps in order."""
+    observations: list = field(default_factory=list)
+    steps: list = field(default_factory=list)  # (op, resource name) of each mutating step, engine order
+    error: Optional[BaseException] = None
+    turns: int = 0
+
+
+def _steps_of(events: list) -> list:
+    steps = []
+    for event in events:
+        outputs = getattr(event, "res_outputs_event", None)
+        if outputs is None or outputs.metadata is None:
+            continue
+        op = getattr(outputs.metadata.op, "value", str(outputs.metadata.op))
+        if op in MUTATIONS and "dynamic" in outputs.metadata.type:
+            steps.append((op, outputs.metadata.urn.rsplit("::", 1)[-1]))
+    return steps
+
+
+def _wait_for_waiter(admin: psycopg.Connection, database: str, done: threading.Event, timeout: float = 60) -> bool:
+    """True when a deploy transaction waits on the lock; False when the deploy ended instead."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if admin.execute(WAITING, {"db": database, "key": DEPLOY_LOCK}).fetchone():
+            return True
+        if done.is_set():
+            return False
+        time.sleep(0.01)
+    raise TimeoutError("the deploy neither ended nor asked for the deploy lock within a minute")
+
+
+def _refuse_deployer(admin: psycopg.Connection, database: str) -> None:
+    admin.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(database)))
+    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                  " WHERE datname = %s AND pid <> pg_backend_pid() AND usename <> current_user", (database,))
+
+
+def _allow_deployer(admin: psycopg.Connection, database: str) -> None:
+    admin.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true").format(sql.Identifier(database)))
+
+
+def up_step_by_step(stack: DeployedStack, observe: Callable[[int], object], stop_after: Optional[int] = None,
+                    **up_options) -> StepRun:
+    """`pulumi up` with parallel 1, calling `observe(turn)` after every provider transaction (turn 0: before the
+    first). With `stop_after=k`, the database refuses the deployer at the (k+1)-th transaction instead, and the run
+    ends there (`error` holds the engine's failure)."""
+    run = StepRun()
+    events: list = []
+    done = threading.Event()
+
+    def deploy():
+        try:
+            stack.up(parallel=1, on_event=events.append, **up_options)
+        except BaseException as error:  # noqa: BLE001 - reported to the caller
+            run.error = error
+        finally:
+            done.set()
+
+    with psycopg.connect(stack.admin_dsn, autocommit=True) as admin, \
+            psycopg.connect(stack.admin_dsn, autocommit=True) as gate:
+        gate.execute("SELECT pg_advisory_lock(%s)", (DEPLOY_LOCK,))
+        thread = threading.Thread(target=deploy, daemon=True)
+        thread.start()
+        try:
+            run.observations.append(observe(0))
+            while _wait_for_waiter(admin, stack.database, done):
+                if stop_after is not None and run.turns == stop_after:
+                    _refuse_deployer(admin, stack.database)
+                    gate.execute("SELECT pg_advisory_unlock(%s)", (DEPLOY_LOCK,))
+                    thread.join(300)
+                    _allow_deployer(admin, stack.database)
+                    break
+                gate.execute("SELECT pg_advisory_unlock(%s)", (DEPLOY_LOCK,))
+                # The unlock grants the lock to the waiting transaction at once; queue behind it: granted when it
+                # ends, before the engine can start the next one.
+                gate.execute("SELECT pg_advisory_lock(%s)", (DEPLOY_LOCK,))
+                run.turns += 1
+                run.observations.append(observe(run.turns))
+        finally:
+            _allow_deployer(admin, stack.database)
+            gate.execute("SELECT pg_advisory_unlock_all()")
+            thread.join(300)
+    run.steps = _steps_of(events)
+    return run
