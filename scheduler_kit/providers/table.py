@@ -13,6 +13,7 @@ from typing import Any, Optional
 import psycopg
 
 from ..db import fetch_one_dict, render, sql_text
+from . import privacy
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
 
 
@@ -21,6 +22,8 @@ class TableInputs:
     name: str
     definition: str
     drop_on_delete: bool = False
+    # The table's final privileges (see providers/privacy.py): its own transaction narrows to them and forces RLS.
+    final_acl: privacy.FinalAcl = None
 
 
 class TableProvider(SqlObjectProvider[TableInputs]):
@@ -34,7 +37,7 @@ class TableProvider(SqlObjectProvider[TableInputs]):
         return fetch_one_dict(cur, sql_text("table/inspect.sql"), {"name": inputs.name})
 
     def script(self, inputs: TableInputs) -> list[str]:
-        return [inputs.definition]
+        return [inputs.definition, *privacy.table_statements(inputs.name, inputs.final_acl)]
 
     def drop(self, cur: psycopg.Cursor, inputs: TableInputs) -> None:
         if inputs.drop_on_delete:

@@ -48,9 +48,11 @@ def test_a_function_applies_its_triggers_after_itself_and_states_without_them_sh
     from scheduler_kit.providers.function import FunctionInputs, FunctionProvider
 
     statements = FunctionProvider().script(FunctionInputs(**FUNCTION, triggers=[TRIGGER]))
-    assert statements[0] == FUNCTION["definition"] and statements[-1] == TRIGGER["definition"]
+    assert statements[0] == FUNCTION["definition"] and statements[-2] == TRIGGER["definition"]
     assert "DROP TRIGGER IF EXISTS" in statements[1] and '"t_f"' in statements[1]
-    assert FunctionProvider().script(FunctionInputs(**FUNCTION)) == [FUNCTION["definition"]]
+    plain = FunctionProvider().script(FunctionInputs(**FUNCTION))
+    assert plain[0] == FUNCTION["definition"] and len(plain) == 2
+    assert "REVOKE" in plain[1], "a function is made private in the statements that create it"
     # A state written before the field existed has no `triggers`: a function without triggers is unchanged...
     olds = {**FUNCTION, "live": {"digest": "x"}, "applied": {"digest": "x"}}
     assert FunctionProvider().diff("id", olds, {**FUNCTION, "triggers": None}).changes is False
