@@ -8,7 +8,7 @@ ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
 .PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
-        bench sql validate jobs-summary test-policies mutants clean
+        bench sql validate jobs-summary test-policies test-deploy-stops mutants clean
 
 help:                 ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## /\1\t/' \
@@ -76,6 +76,9 @@ jobs-summary: bootstrap   ## what jobs.yaml changes against STACK's deployed job
 TARGET ?= postgres
 sql: bootstrap        ## write the whole model as one SQL migration: build/scheduler-$(TARGET).sql
 	@.venv/bin/python -m scheduler_kit.export_sql --target $(TARGET) -o build/scheduler-$(TARGET).sql
+
+test-deploy-stops: bootstrap   ## a deploy looked at after every step and stopped after sampled ones (minutes)
+	@$(ENV) SCHEDKIT_DEPLOY_STOPS=1 $(PYTEST) tests/slow/test_deploy_stops.py
 
 test-policies: bootstrap   ## the policy tests alone; POLICY_TEST_DSN=... audits an already deployed database
 	@$(ENV) $(PYTEST) tests/policy

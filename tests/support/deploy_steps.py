@@ -21,6 +21,7 @@ from typing import Callable, Optional
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 from pulumi import automation as auto
 
 from tests.support.deploy import DeployedStack
@@ -78,23 +79,24 @@ def _allow_deployer(admin: psycopg.Connection, database: str) -> None:
 
 
 def up_step_by_step(stack: DeployedStack, observe: Callable[[int], object], stop_after: Optional[int] = None,
-                    **up_options) -> StepRun:
-    """`pulumi up` with parallel 1, calling `observe(turn)` after every provider transaction (turn 0: before the
-    first). With `stop_after=k`, the database refuses the deployer at the (k+1)-th transaction instead, and the run
-    ends there (`error` holds the engine's failure)."""
+                    operation: str = "up", **options) -> StepRun:
+    """`pulumi up` (or `operation`: destroy) with parallel 1, calling `observe(turn)` after every provider
+    transaction (turn 0: before the first). With `stop_after=k`, the database refuses the deployer at the (k+1)-th
+    transaction instead, and the run ends there (`error` holds the engine's failure)."""
     run = StepRun()
     events: list = []
     done = threading.Event()
 
     def deploy():
         try:
-            stack.up(parallel=1, on_event=events.append, **up_options)
+            getattr(stack, operation)(parallel=1, on_event=events.append, **options)
         except BaseException as error:  # noqa: BLE001 - reported to the caller
             run.error = error
         finally:
             done.set()
 
-    with psycopg.connect(stack.admin_dsn, autocommit=True) as admin, \
+    # The turnstile on the deployed database (advisory locks are per database), the refusal from the maintenance one.
+    with psycopg.connect(make_conninfo(stack.admin_dsn, dbname="postgres"), autocommit=True) as admin, \
             psycopg.connect(stack.admin_dsn, autocommit=True) as gate:
         gate.execute("SELECT pg_advisory_lock(%s)", (DEPLOY_LOCK,))
         thread = threading.Thread(target=deploy, daemon=True)
