@@ -34,8 +34,10 @@ stack: bootstrap      ## select STACK: `local` is created/refreshed for the loca
 	@toolchain/stack.sh $(STACK)
 
 # These targets are non-interactive (--yes): they are what `make` and CI run. `pulumi` typed by hand still asks.
+# The event log (what a failed up applied) needs PULUMI_DEBUG_COMMANDS, as the Automation API sets it.
 up: stack             ## pulumi up on STACK (default local; starts the local database for it)
-	@$(ENV) pulumi up --yes --skip-preview --non-interactive --stack $(STACK) --event-log .local/last-up.events \
+	@$(ENV) PULUMI_DEBUG_COMMANDS=true pulumi up --yes --skip-preview --non-interactive --stack $(STACK) \
+	  --event-log .local/last-up.events \
 	  || { .venv/bin/python -m scheduler_kit.stack_state explain .local/last-up.events $(STACK); exit 1; }
 
 preview: stack        ## pulumi preview on STACK against the live database (--refresh): shows drift field by field
