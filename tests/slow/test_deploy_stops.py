@@ -338,3 +338,27 @@ def test_the_migration_file_makes_each_object_private_in_the_group_that_creates_
         assert bool(came_with) == adopting and adopted == came_with
     finally:
         supabase_cluster.drop_database(database)
+
+
+@engine_runs
+def test_a_cli_killed_alone_whose_provider_goes_on_is_made_whole_by_the_next_up(supabase_cluster, reference,
+                                                                                gateway, tokens):
+    """The CLI is SIGKILLed between two steps; its provider still commits the next one, which the state does not
+    record; the stack is left locked. What it committed is private; `pulumi cancel` and the next up converge."""
+    lines = []
+    for k in (reference["steps"] // 3, (2 * reference["steps"]) // 3):
+        stack = new_stack(supabase_cluster, "schedkit_stops_kill")
+        try:
+            run = up_step_by_step(stack, lambda turn: None, kill_cli_after=k)
+            assert run.error is not None, f"killed after turn {k}: the up did not fail"
+            assert run.orphan_applied, f"killed after turn {k}: the provider did not go on; nothing to prove"
+            seen = observe(stack, gateway, tokens)
+            lines += [f"killed after turn {k} [the CLI alone]: {e}"
+                      for e in exposures(seen, reference["observed"], seen["history"])]
+            stack.stack.cancel()  # the lock the killed CLI left (the make targets name this command)
+            stack.up()
+            assert snapshot(stack.admin_dsn) == reference["snapshot"], f"killed after turn {k}: no convergence"
+            stack.preview(expect_no_changes=True)
+        finally:
+            discard(supabase_cluster, stack)
+    assert not lines, summary("killed", lines)
