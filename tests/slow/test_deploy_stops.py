@@ -264,6 +264,7 @@ def test_a_deploy_stopped_after_any_step_exposes_nothing_and_the_next_up_converg
             lines += [f"stopped after turn {k} [a real stop]: {e}" for e in exposures(seen, reference["observed"], seen["history"])]
             stack.up()
             assert snapshot(stack.admin_dsn) == reference["snapshot"], f"stopped after turn {k}: no convergence"
+            print(f"stopped after turn {k}: {len(lines)} exposures so far, converged", flush=True)
         finally:
             discard(supabase_cluster, stack)
     print(f"real stops: {len(stop_points(steps))} of {steps - 1} stop points")
