@@ -8,8 +8,8 @@ ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
 .PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
-        bench sql validate jobs-summary jobs-import test-policies mutants pgtap pgtap-tools policy-analyze \
-        policy-allowance matrix review clean
+        bench sql validate jobs-summary jobs-import test-policies test-deploy-stops mutants pgtap pgtap-tools \
+        policy-analyze policy-allowance matrix review clean
 
 help:                 ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## /\1\t/' \
@@ -35,8 +35,11 @@ stack: bootstrap      ## select STACK: `local` is created/refreshed for the loca
 	@toolchain/stack.sh $(STACK)
 
 # These targets are non-interactive (--yes): they are what `make` and CI run. `pulumi` typed by hand still asks.
+# The event log (what a failed up applied) needs PULUMI_DEBUG_COMMANDS, as the Automation API sets it.
 up: stack             ## pulumi up on STACK (default local; starts the local database for it)
-	@$(ENV) pulumi up --yes --skip-preview --non-interactive --stack $(STACK)
+	@$(ENV) PULUMI_DEBUG_COMMANDS=true pulumi up --yes --skip-preview --non-interactive --stack $(STACK) \
+	  --event-log .local/last-up.events \
+	  || { .venv/bin/python -m scheduler_kit.stack_state explain .local/last-up.events $(STACK); exit 1; }
 
 # The CLI runs the pack's executable as the analyzer (see policy-pack/analyzer).
 POLICY_PACK := policy-pack/analyzer
@@ -97,6 +100,9 @@ KEEP_INVALID_ROWS ?= false
 sql: bootstrap        ## write the whole model as one SQL migration: build/scheduler-$(TARGET).sql (KEEP_INVALID_ROWS=true)
 	@.venv/bin/python -m scheduler_kit.export_sql --target $(TARGET) -o build/scheduler-$(TARGET).sql \
 	  $(if $(filter true,$(KEEP_INVALID_ROWS)),--keep-invalid-rows)
+
+test-deploy-stops: bootstrap   ## a deploy looked at after every step and stopped after sampled ones (minutes)
+	@$(ENV) SCHEDKIT_DEPLOY_STOPS=1 $(PYTEST) tests/slow/test_deploy_stops.py
 
 PYTEST_ARGS ?=
 test-policies: bootstrap   ## the policy tests alone; POLICY_TEST_DSN=... audits an already deployed database (PYTEST_ARGS=...)

@@ -134,7 +134,7 @@ def supabase_base_plan(settings: StackSettings) -> list[Planned]:
                  ("function-auth.jwt", *role_keys)),
         # Users are the service's business; the admin check reads them through a SECURITY DEFINER helper.
         *_grants("table", "public.users", {"PUBLIC": [], "anon": [], "authenticated": [], "service_role": WRITE},
-                 ("table-users", *role_keys)),
+                 ("table-users", "rls-users", *role_keys)),
     ])
 
 
@@ -220,7 +220,10 @@ def scheduler_plan(settings: StackSettings, not_valid: Mapping[str, Sequence[str
                  ("schema-scheduler_private",)),
     ]
     for table, by_grantee in TABLE_GRANTS.items():
-        plan += _grants("table", table, by_grantee, (*tables, rollups), COLUMN_GRANTS.get(table))
+        # A table's grants come after its RLS and policies: access is widened last on a deploy, and taken away
+        # first on a removal or destroy, so the table is never reachable with fewer policies than before.
+        guards = (f"rls-{table.split('.')[1]}", *(f"policy-{p.name}" for p in policies if p.table == table))
+        plan += _grants("table", table, by_grantee, (*tables, rollups, *guards), COLUMN_GRANTS.get(table))
     for signature, by_grantee in FUNCTION_GRANTS.items():
         plan += _grants("function", signature, by_grantee, (f"function-{signature.split('(')[0]}",))
     return with_exact_privileges(plan)
@@ -238,8 +241,12 @@ def _object_of(item: Planned) -> tuple[str, str] | None:
 
 
 def with_exact_privileges(plan: list[Planned]) -> list[Planned]:
-    """Adds, after each table, function and schema of the plan and its grants, the sweep that revokes what roles the
-    plan does not list hold on it, so the grants of the plan are the object's whole ACL."""
+    """Gives each table, function and schema of the plan its final ACL (its own transaction narrows to it: private
+    from the first statement, see providers/privacy.py) and adds, after it and its grants, the sweep that revokes
+    what roles the plan does not list hold on it, so the grants of the plan are the object's whole ACL."""
+    acls = object_acls(plan)
+    plan = [dataclasses.replace(item, inputs=dataclasses.replace(item.inputs, final_acl=acls[target]))
+            if (target := _object_of(item)) else item for item in plan]
     grants: dict[tuple[str, str], list[Planned]] = {}
     for item in plan:
         if item.kind is Grant:

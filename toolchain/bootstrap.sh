@@ -22,14 +22,26 @@ mkdir -p "$bin"
 
 command -v go >/dev/null || die "Go is not on PATH; install Go 1.24 or newer (the kit builds Pulumi from Go modules)"
 command -v python3 >/dev/null || die "python3 is not on PATH; install Python 3.11 or newer"
+command -v flock >/dev/null || die "flock is not on PATH; install util-linux (it serialises toolchain builds)"
 
 build_go() { # <module dir> <package> <output> <ldflags>
-  local dir="$1" pkg="$2" out="$3" ldflags="$4"
+  local dir="$1" pkg="$2" out="$3" ldflags="$4" tmp
   log "building $(basename "$out") (first run only; the CLI takes a few minutes on 2 cores)"
-  ( cd "$dir" && GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$pkg" ) \
-    || die "go build of $pkg failed (module $dir); rerun with the output above"
-  mv "$out.tmp" "$out"
+  # A temporary directory of this run's own, so no other build can write or move the half-written binary.
+  tmp="$(mktemp -d "$bin/.build-$(basename "$out").XXXXXX")"
+  ( cd "$dir" && GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$tmp/$(basename "$out")" "$pkg" ) \
+    || { rm -rf "$tmp"; die "go build of $pkg failed (module $dir); rerun with the output above"; }
+  mv "$tmp/$(basename "$out")" "$out"
+  rmdir "$tmp"
 }
+
+# Two checkouts bootstrapping at once share this cache: one builds while the other waits on the lock, then finds
+# the tools built. Released when this script exits, whatever happens.
+exec 9>"$cache_root/toolchain-$key.lock"
+if ! flock -n 9; then
+  log "another bootstrap is building the toolchain in $cache_root/toolchain-$key; waiting for it"
+  flock 9
+fi
 
 # The Pulumi CLI: one already on PATH is used when it is exactly the pinned version.
 if [ ! -x "$bin/pulumi" ]; then
@@ -53,9 +65,12 @@ fi
 if [ ! -x "$bin/pulumi-language-python-exec" ] || [ ! -x "$bin/pulumi-resource-pulumi-python" ]; then
   sdk_dir="$(cd "$root/toolchain/go/pulumi-cli" && go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_CLI_VERSION" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')" || die "could not download sdk/v3@v$PULUMI_CLI_VERSION"
-  install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
-  install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
+  for helper in cmd/pulumi-language-python-exec dist/pulumi-resource-pulumi-python; do
+    tmp="$(mktemp "$bin/.$(basename "$helper").XXXXXX")"
+    install -m 0755 "$sdk_dir/python/$helper" "$tmp" && mv "$tmp" "$bin/$(basename "$helper")"
+  done
 fi
+flock -u 9
 
 # The virtualenv, rebuilt when requirements.txt changes.
 venv="$root/.venv"

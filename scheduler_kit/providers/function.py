@@ -25,6 +25,7 @@ import psycopg
 from psycopg import sql
 
 from ..db import dollar_quoted, fetch_one_dict, literal, render, sql_text
+from . import privacy
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
 from .trigger import TriggerInputs, TriggerProvider
 
@@ -39,6 +40,8 @@ class FunctionInputs:
     # {name, table, definition} of each trigger that calls the function (see above); None for most functions, so
     # that states written before this field existed show no change.
     triggers: Optional[list[dict[str, str]]] = None
+    # Who may EXECUTE it in the end (see providers/privacy.py): created or re-created with no one else able to.
+    final_acl: privacy.FinalAcl = None
 
 
 class FunctionProvider(SqlObjectProvider[FunctionInputs]):
@@ -74,7 +77,7 @@ class FunctionProvider(SqlObjectProvider[FunctionInputs]):
                              definition=dollar_quoted(inputs.definition, "kit_function"))]
         for trigger in inputs.triggers or []:
             statements += TriggerProvider().script(TriggerInputs(**trigger))
-        return statements
+        return [*statements, *privacy.function_statements(inputs.signature, inputs.final_acl)]
 
     def drop(self, cur: psycopg.Cursor, inputs: FunctionInputs) -> None:
         # The signature was validated against a strict pattern; it is SQL text, not a value.

@@ -8,6 +8,7 @@ from typing import Any, Optional
 import psycopg
 
 from ..db import fetch_one_dict, render, sql_text
+from . import privacy
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
 
 
@@ -15,6 +16,7 @@ from .base import SqlObject, SqlObjectProvider, sql_resource_type
 class SchemaInputs:
     name: str
     created: Optional[bool] = None
+    final_acl: privacy.FinalAcl = None  # see providers/privacy.py
 
 
 class SchemaProvider(SqlObjectProvider[SchemaInputs]):
@@ -30,7 +32,8 @@ class SchemaProvider(SqlObjectProvider[SchemaInputs]):
         return fetch_one_dict(cur, sql_text("schema/inspect.sql"), {"name": inputs.name})
 
     def script(self, inputs: SchemaInputs) -> list[str]:
-        return [render(sql_text("schema/create.sql"), name=inputs.name)]
+        return [render(sql_text("schema/create.sql"), name=inputs.name),
+                *privacy.schema_statements(inputs.name, inputs.final_acl)]
 
     def apply(self, cur: psycopg.Cursor, inputs: SchemaInputs) -> None:
         if inputs.created is None:

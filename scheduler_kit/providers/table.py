@@ -23,6 +23,7 @@ import psycopg
 from psycopg import errors, sql
 
 from ..db import dollar_quoted, fetch_one_dict, literal, render, sql_text
+from . import privacy
 from .base import SqlObject, SqlObjectProvider, sql_resource_type
 
 
@@ -47,6 +48,8 @@ class TableInputs:
     # Rules of columns the statistics take-over recounts from the history: NOT VALID until it has (see
     # sql/adopt/conform_table.function.sql), whatever the stack keeps.
     recounted: list[str] = field(default_factory=list)
+    # The table's final privileges (see providers/privacy.py): its own transaction narrows to them and forces RLS.
+    final_acl: privacy.FinalAcl = None
 
 
 def _text_array(values: Optional[list[str]]) -> sql.Composable:
@@ -116,7 +119,7 @@ class TableProvider(SqlObjectProvider[TableInputs]):
         return fetch_one_dict(cur, sql_text("table/inspect.sql"), {"name": inputs.name})
 
     def script(self, inputs: TableInputs) -> list[str]:
-        return conform_statements(inputs, apply=True)
+        return [*conform_statements(inputs, apply=True), *privacy.table_statements(inputs.name, inputs.final_acl)]
 
     def apply(self, cur: psycopg.Cursor, inputs: TableInputs) -> None:
         try:

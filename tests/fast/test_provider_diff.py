@@ -48,11 +48,13 @@ def test_a_function_applies_its_triggers_after_itself_and_states_without_them_sh
     from scheduler_kit.providers.function import FunctionInputs, FunctionProvider
 
     statements = FunctionProvider().script(FunctionInputs(**FUNCTION, triggers=[TRIGGER]))
-    # The function first (with its overloads dropped: sql/function/replace.sql), then each trigger.
+    # The function first (with its overloads dropped: sql/function/replace.sql), then each trigger, then its privacy.
     assert "DO $apply_function$" in statements[0] and "$kit_function$" + FUNCTION["definition"] in statements[0]
-    assert statements[-1] == TRIGGER["definition"]
+    assert statements[-2] == TRIGGER["definition"]
     assert "DROP TRIGGER IF EXISTS" in statements[1] and '"t_f"' in statements[1]
-    assert FunctionProvider().script(FunctionInputs(**FUNCTION)) == statements[:1]
+    plain = FunctionProvider().script(FunctionInputs(**FUNCTION))
+    assert plain[0] == statements[0] and len(plain) == 2
+    assert "REVOKE" in plain[1], "a function is made private in the statements that create it"
     # A state written before the field existed has no `triggers`: a function without triggers is unchanged...
     olds = {**FUNCTION, "live": {"digest": "x"}, "applied": {"digest": "x"}}
     assert FunctionProvider().diff("id", olds, {**FUNCTION, "triggers": None}).changes is False

@@ -76,7 +76,7 @@ def test_every_function_has_the_plans_security_mode_and_exact_search_path(catalo
         if row is None:
             wrong.append(f"{function.signature}: missing")
             continue
-        paths = [c for c in (row[1] or []) if c.startswith("search_path=")]
+        paths = [c.replace(" ", "") for c in (row[1] or []) if c.startswith("search_path=")]
         if row[0] != definer or paths != [expected_path]:
             wrong.append(f"{function.signature}: SECURITY {'DEFINER' if row[0] else 'INVOKER'} {paths}, "
                          f"the plan says SECURITY {'DEFINER' if definer else 'INVOKER'} [{expected_path}]")

@@ -1,5 +1,6 @@
 -- Whether the caller's verified JWT subject is an admin. SECURITY DEFINER so that the lookup table needs no grant
--- to authenticated; search_path is empty and every name is qualified, so a caller cannot redirect it.
+-- to authenticated; every name is qualified and search_path lists pg_temp last (with '' PostgreSQL would search
+-- the caller's temporary schema first for types and relations), so a caller cannot redirect it.
 -- Policies call it as `(select scheduler_private.is_admin())`: an InitPlan, evaluated once per statement.
 -- PL/pgSQL rather than SQL: a SQL function with a SET clause is planned again on every call, PL/pgSQL keeps the
 -- lookup's plan for the session, which keeps the per-statement cost of the admin check to a few microseconds.
@@ -15,7 +16,7 @@ STABLE
 -- query run in parallel while the check itself runs once, in the leader.
 PARALLEL RESTRICTED
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   claims jsonb := nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb;

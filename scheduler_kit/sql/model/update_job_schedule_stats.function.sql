@@ -19,12 +19,12 @@
 -- Deleting history (retention clean-up) leaves the lifetime counters alone and takes the deleted executions out of
 -- the rollups, which describe the history as it is.
 -- SECURITY DEFINER: the statistics are written whatever the writer's privileges; names are qualified and
--- search_path is empty. Its updates touch no indexed column, so they are HOT updates.
+-- search_path lists pg_temp last (so a caller's temporary types and tables are never searched first). Its updates touch no indexed column, so they are HOT updates.
 CREATE OR REPLACE FUNCTION public.update_job_schedule_stats()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   written integer;  -- rows the statement wrote, counted up to 2
