@@ -8,7 +8,7 @@ ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
 .PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
-        bench sql validate jobs-summary jobs-import test-policies test-deploy-stops mutants pgtap pgtap-tools \
+        bench sql validate jobs-summary jobs-import test-policies test-deploy-stops test-adoption mutants pgtap pgtap-tools \
         policy-analyze policy-allowance matrix review clean
 
 help:                 ## this list of targets
@@ -41,10 +41,10 @@ up: stack             ## pulumi up on STACK (default local; starts the local dat
 	  --event-log .local/last-up.events \
 	  || { .venv/bin/python -m scheduler_kit.stack_state explain .local/last-up.events $(STACK); exit 1; }
 
-# The CLI runs the pack's executable as the analyzer (see policy-pack/analyzer).
+# The CLI runs the pack's executable as the analyzer (see policy-pack/analyzer); POLICY_PACK= runs none.
 POLICY_PACK := policy-pack/analyzer
 preview: stack        ## pulumi preview on STACK against the live database (--refresh), with the kit's policy pack
-	@$(ENV) pulumi preview --refresh --non-interactive --stack $(STACK) --diff --policy-pack $(POLICY_PACK)
+	@$(ENV) pulumi preview --refresh --non-interactive --stack $(STACK) --diff $(if $(POLICY_PACK),--policy-pack $(POLICY_PACK))
 
 policy-analyze: stack ## the policy pack on STACK's state, without running the program (pulumi policy analyze)
 	@$(ENV) pulumi policy analyze --stack $(STACK) --policy-pack $(POLICY_PACK)
@@ -64,16 +64,23 @@ test-fast: bootstrap
 	@$(ENV) $(PYTEST) -m "not slow" tests
 
 # The whole policy suite runs a second time, on the Supabase-shaped profile, beside the slow tests (they wait on
-# the Pulumi engine much of the time), and so do the `review` tests (several deploys each); their reports are
-# printed after the slow tests', and any failing fails the target.
+# the Pulumi engine much of the time), and so do the `review` tests (several deploys each) and the adoption tests
+# (both profiles); their reports are printed after the slow tests', and any failing fails the target.
+
+
 test-slow: bootstrap pgtap-tools   ## slow tests on plain PostgreSQL, and the whole policy suite on the Supabase-shaped profile
 	@mkdir -p .local; $(ENV) { SCHEDKIT_DB_PROFILE=supabase $(PYTEST) tests/policy > .local/policy-supabase.log 2>&1 & \
 	  supabase=$$!; $(PYTEST) -m review tests > .local/review-tests.log 2>&1 & review=$$!; \
-	  status=0; $(PYTEST) -m "slow and not review" tests || status=$$?; \
-	  wait $$supabase || status=$$?; wait $$review || status=$$?; \
+	  $(PYTEST) -m adoption tests > .local/adoption-tests.log 2>&1 & adoption=$$!; \
+	  status=0; $(PYTEST) -m "slow and not review and not adoption" tests || status=$$?; \
+	  wait $$supabase || status=$$?; wait $$review || status=$$?; wait $$adoption || status=$$?; \
 	  echo "== the policy suite on the Supabase-shaped profile"; cat .local/policy-supabase.log; \
 	  echo "== the access review tests (make review on pull-request-like changes)"; cat .local/review-tests.log; \
+	  echo "== adopting the users' database (tests/adoption, both profiles)"; cat .local/adoption-tests.log; \
 	  exit $$status; }
+
+test-adoption: bootstrap   ## the adoption tests alone (the users' database, both profiles)
+	@$(ENV) $(PYTEST) -m adoption tests
 
 bench: bootstrap      ## benchmarks: ratios measured side by side in one run (see README)
 	@$(ENV) .venv/bin/python -m bench.scheduler_bench

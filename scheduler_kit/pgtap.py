@@ -138,7 +138,8 @@ def declared_security(function: FunctionInputs) -> tuple[bool, str]:
     """(SECURITY DEFINER?, the proconfig entry of its search_path) as its definition declares them."""
     definer = bool(re.search(r"^\s*SECURITY\s+DEFINER\b", function.definition, re.I | re.M))
     path = re.search(r"^\s*SET\s+search_path\s*=\s*(.*?)\s*$", function.definition, re.I | re.M).group(1)
-    return definer, "search_path=" + ('""' if path == "''" else path.replace(" ", ""))
+    # As PostgreSQL stores it in proconfig: '' as "", a list joined by ", ".
+    return definer, "search_path=" + ('""' if path == "''" else ", ".join(p.strip() for p in path.split(",")))
 
 
 class Suite:

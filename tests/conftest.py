@@ -38,6 +38,7 @@ settings.load_profile(hypothesis_profile())
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: needs a real PostgreSQL server (and maybe the Pulumi engine)")
     config.addinivalue_line("markers", "review: `make review` on pull-request-like changes (slow: several deploys)")
+    config.addinivalue_line("markers", "adoption: adopting the users' database (tests/adoption/; slow, a stream of its own)")
 
 
 @pytest.fixture(scope="session")
@@ -81,3 +82,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/tests/slow/" in str(item.fspath) or "/tests/policy/" in str(item.fspath):
             item.add_marker(pytest.mark.slow)
+        if "/tests/adoption/" in str(item.fspath):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.adoption)

@@ -40,9 +40,12 @@ def checkout(base: Path, name: str) -> Path:
     root = base / name
     shutil.copytree(ROOT / "toolchain", root / "toolchain")
     shutil.copy(ROOT / "requirements.txt", root)
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
-    digest = hashlib.sha256((root / "requirements.txt").read_bytes()).hexdigest()[:16]
-    (root / ".venv/.requirements.sha").write_text(digest + "\n")
+    (root / "policy-pack").mkdir()
+    shutil.copy(ROOT / "policy-pack/requirements.txt", root / "policy-pack")
+    for venv, requirements in ((".venv", "requirements.txt"), ("policy-pack/.venv", "policy-pack/requirements.txt")):
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / venv)], check=True)
+        digest = hashlib.sha256((root / requirements).read_bytes()).hexdigest()[:16]
+        (root / venv / ".requirements.sha").write_text(digest + "\n")
     return root
 
 

@@ -60,7 +60,9 @@ def test_an_imported_jobs_yaml_deploys_without_changing_any_job_it_did_not_say(c
         commented = {(name, COLUMN_OF.get(field, field)) for name, field in _notes(out) if field != "name"}
         assert said <= commented
 
-        stack = stack_for(cluster, conninfo_to_dict(dsn)["dbname"], {"jobsFile": str(out)})
+        # The rows the file leaves out (Legacy_Report, blank-service) break the definition rules: by default the
+        # deployment refuses them (scheduler_kit/adoption.py); kept, they stay as they are.
+        stack = stack_for(cluster, conninfo_to_dict(dsn)["dbname"], {"jobsFile": str(out), "keepInvalidRows": "true"})
         try:
             stack.up()
             after = definitions(dsn)

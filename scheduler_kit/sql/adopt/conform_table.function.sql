@@ -5,7 +5,7 @@
 -- p_reference is the table's .sql file applied to a temporary table of the same name: the declared shape, read from
 -- the catalog after PostgreSQL's own normalisation. What it does with the real table p_table:
 --   * missing: runs p_definition (the .sql file) as it is;
---   * present: drops triggers and policies the kit does not declare on it, adds missing columns, converts column
+--   * present: drops triggers, policies and indexes the kit does not declare on it, adds missing columns, converts column
 --     types it can convert without losing data (integer -> bigint, varchar -> text, timestamp -> timestamptz read as
 --     UTC, json -> jsonb, ...), sets defaults and NOT NULL, adds or replaces the declared constraints and indexes,
 --     validates NOT VALID ones whose rows now pass, and drops constraints the file does not declare.
@@ -288,7 +288,13 @@ BEGIN
       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
      WHERE i.indrelid = target AND c.relname = ref.name;
     found_current := FOUND;
-    CONTINUE WHEN found_current AND cur.definition = ref.definition;
+    -- The same index behind a UNIQUE constraint (the seed's `UNIQUE (job_name)`) becomes the file's plain index, so
+    -- that the table's definition is exactly the file's; kept when a foreign key depends on it.
+    CONTINUE WHEN found_current AND cur.definition = ref.definition
+              AND (cur.constraint_name IS NULL OR EXISTS (
+                     SELECT FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = (
+                       SELECT i.indexrelid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                        WHERE i.indrelid = target AND c.relname = ref.name)));
     IF ref.is_unique THEN
       probes := probes || jsonb_build_object('rule', ref.name, 'keys', ref.key_columns, 'where', ref.predicate,
                                              'can_defer', false, 'definition', ref.definition);
@@ -301,6 +307,8 @@ BEGIN
                     THEN format('ALTER TABLE %s DROP CONSTRAINT %I; %s', qualified, cur.constraint_name, ref.definition)
                   ELSE format('DROP INDEX %I.%I; %s', split_part(p_table, '.', 1), ref.name, ref.definition) END);
   END LOOP;
+  -- Indexes the file does not declare: dropped from the kit's own tables (a foreign unique index would refuse the
+  -- service's writes, and the audit compares the tables with the plan exactly); kept on a shared table (users).
   FOR cur IN SELECT c.relname::text AS name, pg_get_indexdef(i.indexrelid) AS definition
                FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
               WHERE i.indrelid = target
@@ -308,8 +316,13 @@ BEGIN
                 AND NOT EXISTS (SELECT FROM pg_index r JOIN pg_class rc ON rc.oid = r.indexrelid
                                  WHERE r.indrelid = p_reference AND rc.relname = c.relname)
               ORDER BY c.relname LOOP
-    report := jsonb_set(report, '{kept}', report -> 'kept' || jsonb_build_object(
-      'kind', 'index', 'name', cur.name, 'detail', cur.definition));
+    IF p_kit_policies IS NOT NULL THEN
+      drop_plan := drop_plan || jsonb_build_object('kind', 'drop index', 'name', cur.name, 'detail', cur.definition,
+                                                   'sql', format('DROP INDEX %I.%I', split_part(p_table, '.', 1), cur.name));
+    ELSE
+      report := jsonb_set(report, '{kept}', report -> 'kept' || jsonb_build_object(
+        'kind', 'index', 'name', cur.name, 'detail', cur.definition));
+    END IF;
   END LOOP;
 
   -- Table options (fillfactor): the file's.
