@@ -1,5 +1,5 @@
--- The statement each matrix cell runs as its actor (the same forms as tests/policy/harness.py `statement`), by
--- `-- <kind> <operation> [object]` and its measure. {{table}} is the cell's table, {{column}} an UPDATE's column.
+-- The statement each matrix cell runs as its actor (the forms of scheduler_kit/access/probe.py `statement`, over the whole
+-- tables but for the history pages, which read the file's own jobs), by `-- <kind> <operation> [object]` and its measure. {{table}} is the cell's table, {{column}} an UPDATE's column.
 -- table SELECT row_count
 SELECT * FROM {{table}}
 -- table DELETE row_count
