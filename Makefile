@@ -8,7 +8,7 @@ ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
 .PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
-        bench sql validate jobs-summary jobs-import test-policies test-deploy-stops test-adoption mutants pgtap pgtap-tools \
+        bench sql validate jobs-summary jobs-import test-policies test-deploy-stops test-adoption test-review mutants pgtap pgtap-tools \
         policy-analyze policy-allowance matrix review clean
 
 help:                 ## this list of targets
@@ -64,20 +64,17 @@ test-fast: bootstrap
 	@$(ENV) $(PYTEST) -m "not slow" tests
 
 # The whole policy suite runs a second time, on the Supabase-shaped profile, beside the slow tests (they wait on
-# the Pulumi engine much of the time), and so do the `review` tests (several deploys each) and the adoption tests
-# (both profiles); their reports are printed after the slow tests', and any failing fails the target.
-
-
+# the Pulumi engine much of the time); its report is printed after theirs, and either failing fails the target.
+# The suites of several deploys each run in CI after `make test` (.ci/run): test-adoption, test-review and
+# test-deploy-stops.
 test-slow: bootstrap pgtap-tools   ## slow tests on plain PostgreSQL, and the whole policy suite on the Supabase-shaped profile
 	@mkdir -p .local; $(ENV) { SCHEDKIT_DB_PROFILE=supabase $(PYTEST) tests/policy > .local/policy-supabase.log 2>&1 & \
-	  supabase=$$!; $(PYTEST) -m review tests > .local/review-tests.log 2>&1 & review=$$!; \
-	  $(PYTEST) -m adoption tests > .local/adoption-tests.log 2>&1 & adoption=$$!; \
-	  status=0; $(PYTEST) -m "slow and not review and not adoption" tests || status=$$?; \
-	  wait $$supabase || status=$$?; wait $$review || status=$$?; wait $$adoption || status=$$?; \
-	  echo "== the policy suite on the Supabase-shaped profile"; cat .local/policy-supabase.log; \
-	  echo "== the access review tests (make review on pull-request-like changes)"; cat .local/review-tests.log; \
-	  echo "== adopting the users' database (tests/adoption, both profiles)"; cat .local/adoption-tests.log; \
-	  exit $$status; }
+	  supabase=$$!; status=0; $(PYTEST) -m "slow and not review and not adoption" tests || status=$$?; \
+	  wait $$supabase || status=$$?; echo "== the policy suite on the Supabase-shaped profile"; \
+	  cat .local/policy-supabase.log; exit $$status; }
+
+test-review: bootstrap   ## the access review's tests: make review on pull-request-like changes (minutes)
+	@$(ENV) $(PYTEST) -m review tests
 
 test-adoption: bootstrap   ## the adoption tests alone (the users' database, both profiles)
 	@$(ENV) $(PYTEST) -m adoption tests
