@@ -162,6 +162,11 @@ if not {package}.__file__.startswith(str(pathlib.Path(__file__).parent)):
 
 def mutated_source_tree(mutant: Mutant, into: Path) -> None:
     shutil.copytree(ROOT / KIT_PACKAGE, into / KIT_PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
+    # The package finds the checkout's other files beside itself (toolchain/, policies/, the local clusters in
+    # .local/, tests/access_matrix.yaml): the copy sees the real ones, so it runs against the same clusters.
+    for entry in ROOT.iterdir():
+        if entry.name not in (KIT_PACKAGE, ".git") and not (into / entry.name).exists():
+            (into / entry.name).symlink_to(entry)
     target = into / mutant.source
     target.write_text(apply_pairs(target.read_text(), mutant, mutant.source))
     (into / "schedkit_mutant_loader.py").write_text(LOADER.format(package=KIT_PACKAGE))
