@@ -138,21 +138,27 @@ def jobs_from_state(deployment: dict[str, Any]) -> dict[str, dict]:
     return jobs
 
 
-def deployed_jobs(stack: str) -> dict[str, dict]:
-    """The jobs deployed to `stack` according to its state; DeployedJobsError when that cannot be read.
-
-    A stack that exists but was never deployed has none. An unknown stack is an error listing the stacks: a
-    mistyped name must not read as "everything is new", nor create anything.
-    """
-    result = _pulumi("stack", "export", "--stack", stack)
+def _pulumi_of_stack(stack: str, what: str, *args: str):
+    """`pulumi <args>` about `stack`; DeployedJobsError naming the stacks when it is unknown, else pulumi's reason."""
+    result = _pulumi(*args)
     if result.returncode != 0:
         known = stack_names()
         if stack not in known:
             raise DeployedJobsError(
                 f"no stack named {stack!r}; the stacks are: {', '.join(known) or '(none)'} "
                 "(create one with `pulumi stack init`, see README: Targeting another database)")
-        reason = (result.stderr.strip().splitlines() or ["pulumi stack export failed"])[-1]
-        raise DeployedJobsError(f"cannot read the deployed jobs of stack {stack!r}: {reason}")
+        reason = (result.stderr.strip().splitlines() or [f"pulumi {' '.join(args[:2])} failed"])[-1]
+        raise DeployedJobsError(f"cannot read {what} of stack {stack!r}: {reason}")
+    return result
+
+
+def deployed_jobs(stack: str) -> dict[str, dict]:
+    """The jobs deployed to `stack` according to its state; DeployedJobsError when that cannot be read.
+
+    A stack that exists but was never deployed has none. An unknown stack is an error listing the stacks: a
+    mistyped name must not read as "everything is new", nor create anything.
+    """
+    result = _pulumi_of_stack(stack, "the deployed jobs", "stack", "export", "--stack", stack)
     try:
         return jobs_from_state(json.loads(result.stdout or "{}"))
     except (ValueError, AttributeError) as error:
@@ -162,15 +168,7 @@ def deployed_jobs(stack: str) -> dict[str, dict]:
 
 def stack_connection(stack: str) -> ConnectionSettings:
     """The database settings of `stack`, password included (decrypted by pulumi, held in memory only)."""
-    result = _pulumi("config", "--json", "--show-secrets", "--stack", stack)
-    if result.returncode != 0:
-        known = stack_names()
-        if stack not in known:
-            raise DeployedJobsError(
-                f"no stack named {stack!r}; the stacks are: {', '.join(known) or '(none)'} "
-                "(create one with `pulumi stack init`, see README: Targeting another database)")
-        reason = (result.stderr.strip().splitlines() or ["pulumi config failed"])[-1]
-        raise DeployedJobsError(f"cannot read the settings of stack {stack!r}: {reason}")
+    result = _pulumi_of_stack(stack, "the settings", "config", "--json", "--show-secrets", "--stack", stack)
     prefix = "scheduler-kit:"
     values = {key[len(prefix):]: entry.get("value") for key, entry in json.loads(result.stdout or "{}").items()
               if key.startswith(prefix) and isinstance(entry, dict)}
