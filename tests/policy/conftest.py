@@ -49,6 +49,7 @@ class AuditRun:
 
 
 _RUN = pytest.StashKey[AuditRun]()
+STAND_IN = pytest.StashKey[AuthenticatorStandIn]()
 
 
 def _limits() -> AuditLimits:
@@ -115,6 +116,10 @@ def pytest_runtest_protocol(item, nextitem):
                         f"{item.nodeid} and the tests after it did not run", returncode=3)
         item.add_marker(pytest.mark.timeout(run.limits.test_timeout(remaining)))
     yield
+    stand_in = item.config.stash.get(STAND_IN, None)
+    if stand_in is not None and stand_in.interrupted is not None:
+        # The signal dropped the stand-in; if its KeyboardInterrupt was swallowed, stop here as Ctrl-C would (exit 2).
+        item.session.shouldstop = f"audit: {stand_in.interrupted.name} received; its stand-in for authenticator is dropped"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -156,6 +161,7 @@ def actor_dsn(request, audit_limits):
     else:
         audit_run(request.config)
         stand_in = AuthenticatorStandIn(audit_limits.bounded(os.environ["POLICY_TEST_DSN"]), audit_limits.budget)
+        request.config.stash[STAND_IN] = stand_in
         try:
             dsn = stand_in.__enter__()
         except StandInFailed as exc:

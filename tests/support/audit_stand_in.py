@@ -4,8 +4,10 @@ created by POLICY_TEST_DSN's role (CREATEROLE) and dropped when the run ends.
 
 Being one SET ROLE from service_role (BYPASSRLS), it must not outlive the run, however the run ends:
 - it is created `VALID UNTIL` the run's budget plus a margin, so it cannot log in afterwards even if never dropped;
-- the end of the run drops it, Ctrl-C included (pytest tears fixtures down on KeyboardInterrupt), and SIGTERM or
-  SIGHUP (a cancelled CI job) drop it in the signal handler before the process dies of the signal;
+- the end of the run drops it; SIGINT (Ctrl-C), SIGTERM and SIGHUP (a cancelled CI job) drop it in the signal
+  handler, before the signal does what it did before (KeyboardInterrupt, or death by it). Dropping it in the handler
+  matters for Ctrl-C: a KeyboardInterrupt raised inside a gc callback or a `__del__` is swallowed by Python (seen in
+  CI: hypothesis's gc callback), so the run may go on; `interrupted` then tells the run to stop (tests/policy);
 - after a SIGKILL it stays, expired, until the next audit's start drops it (`drop_stale`), with any other stale
   stand-in: expired ones, ones older than their recorded budget, and ones from before stand-ins expired; never one
   with a live session, nor one whose audit may still be running (its COMMENT ON ROLE records when it was created and
@@ -33,7 +35,7 @@ MAX_MARGIN = timedelta(minutes=1)  # VALID UNTIL = created + budget + min(budget
 _SQL = Path(__file__).parent / "audit_sql"
 MEMBERSHIPS_SQL = (_SQL / "authenticator_memberships.sql").read_text()
 STAND_INS_SQL = (_SQL / "stand_ins.sql").read_text()
-CLEANUP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+CLEANUP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class StandInFailed(Exception):
@@ -101,6 +103,7 @@ class AuthenticatorStandIn:
         self.name = f"{PREFIX}{secrets.token_hex(4)}"
         self._previous_handlers: dict = {}
         self.valid_until: Optional[datetime] = None
+        self.interrupted: Optional[signal.Signals] = None  # the signal that dropped the stand-in mid-run
 
     def __enter__(self) -> str:
         self._install_signal_cleanup()
@@ -155,6 +158,7 @@ class AuthenticatorStandIn:
     def _on_signal(self, signum, frame) -> None:
         """Drop the stand-in, then let the signal do what it did before: the previous handler, or death by it."""
         previous = self._previous_handlers.get(signum, signal.SIG_DFL)
+        self.interrupted = signal.Signals(signum)
         try:
             self.drop()
         finally:
