@@ -26,6 +26,13 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "jobs.schema.json"
 MAX_FILE_BYTES = 1024 * 1024
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_CONFIG_DEPTH = 20
+# The characters str.strip() removes (str.isspace), as ranges of code points. The database calls a service or an
+# endpoint blank exactly when it holds only these (NOT_BLANK_PATTERN), as Python does: btrim() alone removes spaces.
+BLANK_RANGES = ((0x09, 0x0D), (0x1C, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A),
+                (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000))
+# A PostgreSQL (ARE) regular expression matching a value with any character that is not blank.
+NOT_BLANK_PATTERN = "[^" + "".join(rf"\u{low:04x}" + (rf"-\u{high:04x}" if high != low else "")
+                                   for low, high in BLANK_RANGES) + "]"
 
 
 @dataclass(frozen=True)

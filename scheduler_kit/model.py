@@ -18,6 +18,7 @@ from .adoption import STATISTICS_RULES
 from .cron import CRON_PATTERN, FORMS as CRON_FORMS
 from .db import ident, literal, render, sql_text
 from .duration_histogram import bounds_literal
+from .jobs_file import NOT_BLANK_PATTERN
 from .policies import load_policies
 from .providers.admin_lookup import AdminLookup, AdminLookupInputs
 from .providers.base import SqlObject
@@ -197,7 +198,8 @@ def scheduler_plan(settings: StackSettings, not_valid: Mapping[str, Sequence[str
                  ("function-scheduler_private.refuse_reopening", "table-scheduled_jobs")),
         *statistics_triggers,
         _function("scheduler_private.check_job_definition()", "check_job_definition", ("schema-scheduler_private",),
-                  cron_pattern=literal(CRON_PATTERN), cron_forms=literal(CRON_FORMS)),
+                  cron_pattern=literal(CRON_PATTERN), cron_forms=literal(CRON_FORMS),
+                  not_blank=literal(NOT_BLANK_PATTERN)),
         _trigger("trigger_job_schedules_definition_is_valid", "public.job_schedules",
                  ("function-scheduler_private.check_job_definition", "table-job_schedules")),
         _trigger("trigger_job_schedules_updated_at", "public.job_schedules",

@@ -28,6 +28,7 @@ import psycopg
 from psycopg import sql
 
 from scheduler_kit.cron import CRON_PATTERN
+from scheduler_kit.jobs_file import NOT_BLANK_PATTERN
 from scheduler_kit.db import render
 from tests.support.cluster import Cluster
 
@@ -197,7 +198,7 @@ def counter_mismatches(conn: psycopg.Connection) -> dict[str, tuple[JobStatistic
 
 def broken_rules(conn: psycopg.Connection) -> dict[str, list[str]]:
     """Each kit rule that existing rows break, with the ids (executions) or names (jobs) of those rows."""
-    rows = conn.execute(_sql("broken_rules.sql"), {"cron_pattern": CRON_PATTERN}).fetchall()
+    rows = conn.execute(_sql("broken_rules.sql"), {"cron_pattern": CRON_PATTERN, "not_blank": NOT_BLANK_PATTERN}).fetchall()
     return {rule: list(offenders) for rule, _count, offenders in rows}
 
 

@@ -241,3 +241,11 @@ def test_characters_outside_the_bmp_pass_the_file_and_the_provider_alike():
     bad = JobDefinition(name="a", cron="0 25 * * *", service="s", endpoint="/a", display_name="bell\x07")
     assert JobProvider().validate(bad) == ["cron: '0 25 * * *': hour 25 is out of range 0-23",
                                            "display_name: contains the control character U+0007"]
+
+
+def test_the_database_calls_blank_what_str_strip_removes():
+    """The not-blank rules' character set (check_job_definition) is exactly Python's whitespace, range by range."""
+    from scheduler_kit.jobs_file import BLANK_RANGES, NOT_BLANK_PATTERN
+    listed = {code for low, high in BLANK_RANGES for code in range(low, high + 1)}
+    assert listed == {code for code in range(0x110000) if chr(code).isspace()}
+    assert NOT_BLANK_PATTERN.startswith("[^\\u0009-\\u000d") and NOT_BLANK_PATTERN.endswith("\\u3000]")

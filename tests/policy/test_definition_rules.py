@@ -41,7 +41,7 @@ def outcome(conn: psycopg.Connection, statement: str, params: tuple) -> str | No
 
 
 @SETTINGS
-@given(name=names, cron=cron_like, service_name=st.sampled_from(["svc", " ", ""]),
+@given(name=names, cron=cron_like, service_name=st.sampled_from(["svc", " ", "", "\t", " \n\u3000", "\u200bx"]),
        config=st.sampled_from(['{}', '{"a": 1}', '[]', '"x"', 'null']))
 def test_the_database_accepts_what_the_jobs_file_accepts(service, name, cron, service_name, config):
     expected = ("job_schedules_job_name_format" if not (JOB_NAME.fullmatch(name) and len(name) <= 100)

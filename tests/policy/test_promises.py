@@ -69,7 +69,7 @@ RULES = {
     "job_schedules_job_name_format": ("job_name", "Promise Job", "promise-renamed"),
     "job_schedules_cron_expression_valid": ("cron_expression", "61 * * * *", "@daily"),
     "job_schedules_service_not_blank": ("service", " ", "other-service"),
-    "job_schedules_endpoint_not_blank": ("endpoint", "  ", "/api/jobs/other"),
+    "job_schedules_endpoint_not_blank": ("endpoint", "\t\n\u00a0", "/api/jobs/other"),  # blank as str.strip() says
     "job_schedules_config_is_object": ("config", "[1]", '{"batchSize": 5}'),
 }
 STATES = {"enabled": (True, False), "disabled": (False, False), "retired": (False, True)}

@@ -5,6 +5,7 @@
 -- is a 2,400-character regular expression, read back from the catalog for each statement) cost more than the
 -- statistics update itself; as a trigger `OF` these columns they run only when a definition is written.
 -- Each refusal reads as the CHECK constraint it replaces did (SQLSTATE 23514, its name), plus a hint with the fix.
+-- Blank is what Python's str.strip() removes (tabs, newlines, no-break spaces ...), not only the spaces btrim() does.
 CREATE OR REPLACE FUNCTION scheduler_private.check_job_definition()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -23,11 +24,11 @@ BEGIN
     refused := 'job_schedules_cron_expression_valid';
     field := pg_catalog.format('cron_expression %L', NEW.cron_expression);
     hint := 'Use ' || {{cron_forms}} || '.';
-  ELSIF pg_catalog.btrim(NEW.service) = '' THEN
+  ELSIF NEW.service OPERATOR(pg_catalog.!~) {{not_blank}} THEN
     refused := 'job_schedules_service_not_blank';
     field := pg_catalog.format('service %L', NEW.service);
     hint := 'Name the service that runs the job.';
-  ELSIF pg_catalog.btrim(NEW.endpoint) = '' THEN
+  ELSIF NEW.endpoint OPERATOR(pg_catalog.!~) {{not_blank}} THEN
     refused := 'job_schedules_endpoint_not_blank';
     field := pg_catalog.format('endpoint %L', NEW.endpoint);
     hint := 'Give the endpoint the service calls, e.g. /api/jobs/cleanup.';

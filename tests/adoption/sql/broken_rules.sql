@@ -36,10 +36,10 @@ WITH rules (rule, offender) AS (
    WHERE s.cron_expression IS NULL
       OR NOT s.cron_expression ~* %(cron_pattern)s
   UNION ALL
-  SELECT 'job_schedules_service_not_blank', s.job_name::text FROM public.job_schedules AS s WHERE btrim(s.service) = ''
+  SELECT 'job_schedules_service_not_blank', s.job_name::text FROM public.job_schedules AS s WHERE s.service !~ %(not_blank)s
   UNION ALL
   SELECT 'job_schedules_endpoint_not_blank', s.job_name::text FROM public.job_schedules AS s
-   WHERE btrim(s.endpoint) = ''
+   WHERE s.endpoint !~ %(not_blank)s
   UNION ALL
   SELECT 'job_schedules_config_is_object', s.job_name::text FROM public.job_schedules AS s
    WHERE jsonb_typeof(s.config) IS DISTINCT FROM 'object'
