@@ -1,0 +1,83 @@
+"""`make sql`'s migration file, run with psql on the users' database (docs/adopting.md): rows that break the kit's
+rules stop it before it changes anything, in one message naming every broken rule with its count; with
+`make sql KEEP_INVALID_ROWS=true` the same database takes the file, the broken rules stay NOT VALID and the history
+is kept as it was, while new rows are checked. On both profiles, each with its own target's file."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from scheduler_kit.export_sql import build
+from tests.adoption import legacy_db
+from tests.adoption.legacy_db import BROKEN_CONSTRAINTS, BROKEN_RULES
+from tests.adoption.test_adoption import number_pattern, observe, unchanged
+from tests.support.cluster import PROFILES, Cluster
+
+pytestmark = pytest.mark.slow
+PSQL = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
+
+
+@pytest.fixture(scope="module", params=PROFILES)
+def profile_cluster(request) -> Cluster:
+    return Cluster.start(request.param)
+
+
+def run_file(dsn: str, text: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    path = tmp_path / "scheduler.sql"
+    path.write_text(text, encoding="utf-8")
+    # As a user runs it: no psqlrc, stop at the first error (the file is one transaction).
+    return subprocess.run([PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(path)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
+
+
+def convalidated(dsn: str) -> dict[str, bool]:
+    with psycopg.connect(dsn) as conn:
+        return dict(conn.execute("SELECT conname, convalidated FROM pg_constraint"
+                                 " WHERE conrelid = 'public.scheduled_jobs'::regclass AND contype = 'c'").fetchall())
+
+
+def test_the_migration_file_refuses_broken_rows_with_every_rule_and_changes_nothing(profile_cluster, tmp_path):
+    with legacy_db.legacy_database(profile_cluster, bad_rows=True) as legacy:
+        before = observe(legacy.dsn)
+        assert {rule: len(rows) for rule, rows in before.broken.items()} == BROKEN_RULES  # the bed is as built
+        run = run_file(legacy.dsn, build(profile_cluster.target, protect_history=False), tmp_path)
+        assert run.returncode != 0, f"the migration file applied over rows that break the kit's rules:\n{run.stderr}"
+        problems = [f"psql's error does not name {rule} with its count {BROKEN_RULES[rule]}"
+                    for rule in BROKEN_CONSTRAINTS
+                    if not re.search(rf"\b{rule}\b.*?{number_pattern(BROKEN_RULES[rule])}", run.stderr)]
+        if "keep-invalid-rows" not in run.stderr and "KEEP_INVALID_ROWS" not in run.stderr:
+            problems.append("the refusal does not say how to keep the old rows (KEEP_INVALID_ROWS=true)")
+        problems += unchanged(before, observe(legacy.dsn), "the refused migration file")
+        assert not problems, "\n".join(problems) + f"\n--- psql said:\n{run.stderr}"
+
+
+def test_the_migration_file_keeps_broken_rows_not_valid_when_asked(profile_cluster, tmp_path):
+    with legacy_db.legacy_database(profile_cluster, bad_rows=True) as legacy:
+        before = observe(legacy.dsn)
+        text = build(profile_cluster.target, protect_history=False, keep_invalid_rows=True)
+        run = run_file(legacy.dsn, text, tmp_path)
+        assert run.returncode == 0, f"the file with --keep-invalid-rows failed:\n{run.stderr}"
+        validated = convalidated(legacy.dsn)
+        assert {c: validated.get(c) for c in BROKEN_CONSTRAINTS} == {c: False for c in BROKEN_CONSTRAINTS}
+        assert sorted(c for c, ok in validated.items() if not ok and c not in BROKEN_CONSTRAINTS) == [], \
+            "constraints no old row breaks were left NOT VALID too"
+        with psycopg.connect(legacy.dsn) as conn:
+            assert legacy_db.history_fingerprint(conn) == before.history, "the file changed the history"
+            with pytest.raises(psycopg.errors.CheckViolation, match="scheduled_jobs_status_check"):
+                conn.execute("INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at)"
+                             " VALUES ('hourly-sync', 'cancelled', now(), now())")
+            conn.rollback()
+            # Once the rows are fixed, the same file run again validates what it kept.
+            conn.execute((legacy_db.SQL_DIR / "fix_bad_rows.sql").read_text(encoding="utf-8"))
+            conn.commit()
+        again = run_file(legacy.dsn, text, tmp_path)
+        assert again.returncode == 0, again.stderr
+        validated = convalidated(legacy.dsn)
+        assert {c: validated.get(c) for c in BROKEN_CONSTRAINTS} == {c: True for c in BROKEN_CONSTRAINTS}
