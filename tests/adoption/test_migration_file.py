@@ -18,7 +18,10 @@ from scheduler_kit.export_sql import build
 from tests.adoption import legacy_db
 from tests.adoption.legacy_db import BROKEN_CONSTRAINTS, BROKEN_RULES
 from tests.adoption.test_adoption import number_pattern, observe, unchanged
+from tests.support.catalog_snapshot import (VALIDATED, differences, kept_not_valid, reference_database, snapshot,
+                                            users_columns)
 from tests.support.cluster import PROFILES, Cluster
+from tests.support.plan import kit_plan
 
 pytestmark = pytest.mark.slow
 PSQL = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
@@ -74,6 +77,27 @@ def test_the_migration_file_keeps_broken_rows_not_valid_when_asked(profile_clust
                 conn.execute("INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at)"
                              " VALUES ('hourly-sync', 'cancelled', now(), now())")
             conn.rollback()
+            # The definitions audit (tests/policy/test_catalog_definitions.py) takes the kept constraints and a column
+            # of the users' as their choices, with the rows that break each; a column the kit's inserts cannot fill
+            # stays a difference.
+            conn.execute("ALTER TABLE public.scheduled_jobs ADD COLUMN worker_host text,"
+                         " ADD COLUMN shard integer NOT NULL DEFAULT 0, ADD COLUMN tenant text NOT NULL DEFAULT 'acme'")
+            conn.execute("ALTER TABLE public.scheduled_jobs ALTER COLUMN tenant DROP DEFAULT")
+            conn.commit()
+            plan = kit_plan(profile_cluster.target)
+            with reference_database(legacy.dsn) as reference, psycopg.connect(reference) as empty:
+                planned = snapshot(empty, plan)
+            live = snapshot(conn, plan)
+            kept = kept_not_valid(conn, planned, live)
+            assert {obj.rsplit(".", 1)[1]: rows for obj, rows in kept.items()} == \
+                {c: BROKEN_RULES[c] for c in BROKEN_CONSTRAINTS}
+            columns = users_columns(planned, live)
+            assert sorted(obj.rsplit(".", 1)[1] for obj in columns) == ["shard", "worker_host"]
+            left = differences(planned, live, explained=frozenset(kept) | frozenset(columns))
+            assert [line for line in left if "tenant" in line] and not [line for line in left if VALIDATED in line], left
+            conn.execute("ALTER TABLE public.scheduled_jobs DROP COLUMN worker_host, DROP COLUMN shard,"
+                         " DROP COLUMN tenant")
+            conn.commit()
             # Once the rows are fixed, the same file run again validates what it kept.
             conn.execute((legacy_db.SQL_DIR / "fix_bad_rows.sql").read_text(encoding="utf-8"))
             conn.commit()

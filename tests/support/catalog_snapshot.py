@@ -40,18 +40,51 @@ def snapshot(conn: psycopg.Connection, plan: list[Planned]) -> Snapshot:
     return {(obj, aspect): value for obj, aspect, value in rows}
 
 
-def differences(planned: Snapshot, live: Snapshot) -> list[str]:
-    """Each fact that differs, as `object: aspect: the plan says ..., the database says ...`."""
+def differences(planned: Snapshot, live: Snapshot, explained: frozenset[str] = frozenset()) -> list[str]:
+    """Each fact that differs, as `object: aspect: the plan says ..., the database says ...`; `explained` objects
+    (kept_not_valid, users_columns) are left to the caller, which reports them."""
     missing_objects = {o for o, _ in planned} - {o for o, _ in live}
-    extra_objects = {o for o, _ in live} - {o for o, _ in planned}
+    extra_objects = {o for o, _ in live} - {o for o, _ in planned} - explained
     found = [f"{o}: the plan has it, the database does not" for o in sorted(missing_objects)]
     found += [f"{o}: the database has it, the plan does not ({_aspects(live, o)})" for o in sorted(extra_objects)]
     for key in sorted(set(planned) | set(live)):
         obj, aspect = key
-        if obj in missing_objects or obj in extra_objects or planned.get(key) == live.get(key):
+        if obj in missing_objects or obj in extra_objects or obj in explained or planned.get(key) == live.get(key):
             continue
         found.append(f"{obj}: {aspect}: the plan says {_shown(planned.get(key))}, the database says {_shown(live.get(key))}")
     return found
+
+
+VALIDATED = "validated (checked against every existing row)"
+
+
+def kept_not_valid(conn: psycopg.Connection, planned: Snapshot, live: Snapshot) -> dict[str, int]:
+    """The plan's CHECK constraints the database holds as the plan defines them but NOT VALID, each with how many
+    existing rows break it now. keepInvalidRows keeps such history (docs/adopting.md): a constraint some rows break is
+    that choice; one no row breaks any more is a plain difference (the next `make up` validates it)."""
+    kept = {}
+    for (obj, aspect), value in live.items():
+        definition = live.get((obj, "definition"), "")
+        if (aspect != VALIDATED or value != "false" or planned.get((obj, aspect)) != "true"
+                or planned.get((obj, "definition")) != definition or not definition.startswith("CHECK ")):
+            continue
+        table = obj.removeprefix("constraint ").rsplit(".", 1)[0]
+        # A CHECK passes on NULL; the expression is the database's own (pg_get_constraintdef), on a kit table.
+        (count,) = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE NOT coalesce({}, true)").format(
+            sql.SQL(table), sql.SQL(definition.removeprefix("CHECK ")))).fetchone()
+        kept[obj] = count
+    return kept
+
+
+def users_columns(planned: Snapshot, live: Snapshot) -> dict[str, str]:
+    """Columns the database has on the kit's tables and the plan does not: an adopted table keeps its users' columns
+    (a deploy never drops data). One the kit's writes cannot fill (NOT NULL without a default) is not included: it
+    stays a difference, since the service's inserts would fail on it."""
+    planned_objects = {o for o, _ in planned}
+    return {obj: value for (obj, aspect), value in live.items()
+            if obj.startswith("column ") and aspect == "definition" and obj not in planned_objects
+            and not (" NOT NULL" in value and " DEFAULT " not in value and "IDENTITY" not in value
+                     and "GENERATED ALWAYS (stored)" not in value)}
 
 
 def _aspects(snap: Snapshot, obj: str) -> str:
