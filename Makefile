@@ -79,7 +79,7 @@ test-review: bootstrap   ## the access review's tests: make review on pull-reque
 test-adoption: bootstrap   ## the adoption tests alone (the users' database, both profiles)
 	@$(ENV) $(PYTEST) -m adoption tests
 
-bench: bootstrap      ## benchmarks: ratios measured side by side in one run (see README)
+bench: bootstrap      ## benchmarks: ratios measured side by side in one run (docs/benchmarks.md)
 	@$(ENV) .venv/bin/python -m bench.scheduler_bench
 	@$(ENV) .venv/bin/python -m bench.jobs_bench
 	@$(ENV) .venv/bin/python -m bench.access_bench

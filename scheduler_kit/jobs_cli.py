@@ -146,7 +146,7 @@ def _pulumi_of_stack(stack: str, what: str, *args: str):
         if stack not in known:
             raise DeployedJobsError(
                 f"no stack named {stack!r}; the stacks are: {', '.join(known) or '(none)'} "
-                "(create one with `pulumi stack init`, see README: Targeting another database)")
+                "(create one with `pulumi stack init`, see docs/targeting-databases.md)")
         reason = (result.stderr.strip().splitlines() or [f"pulumi {' '.join(args[:2])} failed"])[-1]
         raise DeployedJobsError(f"cannot read {what} of stack {stack!r}: {reason}")
     return result

@@ -26,7 +26,7 @@ import yaml
 
 from .jobs_file import JobDefinition, JobsFileError, job_problems, validate_text
 
-# The fields in the order jobs.yaml, the schema and the README show them, and the column each maps to.
+# The fields in the order jobs.yaml, the schema and docs/jobs.md show them, and the column each maps to.
 FILE_FIELDS = ("name", "display_name", "description", "cron", "enabled", "service", "endpoint", "config")
 COLUMN_OF = {"name": "job_name", "cron": "cron_expression"}
 # The Job provider writes these two only when jobs.yaml changed them (scheduler_kit/providers/job.py).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Selects the stack the make targets act on. `local` is the kit's own: created or refreshed to point at the local
 # cluster (toolchain/stack-local.sh). Any other stack is only checked and selected, never created or rewritten: its
-# settings are the team's (README: Targeting another database). A name that is not a stack fails with the list.
+# settings are the team's (docs/targeting-databases.md). A name that is not a stack fails with the list.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -20,7 +20,7 @@ stacks="$(pulumi stack ls --json --non-interactive 2>/dev/null \
 if ! grep -qxF -- "$stack" <<<"$stacks"; then
   echo "no stack named '$stack'; the stacks are: $(tr '\n' ' ' <<<"$stacks" | sed 's/ *$//; s/ /, /g')" >&2
   echo "(make targets never create a stack other than local: create it with \`pulumi stack init $stack\`," \
-       "see README: Targeting another database)" >&2
+       "see docs/targeting-databases.md)" >&2
   exit 1
 fi
 pulumi stack select "$stack" --non-interactive >/dev/null

@@ -167,7 +167,7 @@ def actor_dsn(request, audit_limits):
         except StandInFailed as exc:
             pytest.exit("POLICY_TEST_AUTHENTICATOR_DSN is not set and no stand-in for authenticator could be made as "
                         f"POLICY_TEST_DSN's role ({exc}); give authenticator's DSN, or a role with CREATEROLE (see "
-                        "README, Auditing a live database)", returncode=4)
+                        "docs/auditing.md)", returncode=4)
         try:
             yield dsn  # the bounded owner DSN's, with the stand-in's name and password
         finally:

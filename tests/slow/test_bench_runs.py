@@ -1,5 +1,5 @@
 """`make bench` keeps working as the harness it borrows from changes: its policy part, run small, agrees with the
-matrix. (The scheduler part deploys and loads a database of its own; its figures are in the README.)"""
+matrix. (The scheduler part deploys and loads a database of its own; its figures are in docs/benchmarks.md.)"""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def test_destroy_cannot_drop_history_on_a_protected_stack(cluster):
         assert "protected" in str(failure.value)
         assert history_rows(stack.dsn) == 5
 
-        # The deliberate way, as the README documents it.
+        # The deliberate way, as docs/targeting-databases.md documents it.
         unprotect(stack)
         stack.stack.set_config("scheduler-kit:protectHistory", auto.ConfigValue("false"))
         stack.up()
