@@ -9,7 +9,7 @@ PYTEST := .venv/bin/python -m pytest
 
 .PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
         bench sql validate jobs-summary jobs-import test-policies test-deploy-stops test-adoption test-review mutants pgtap pgtap-tools \
-        policy-analyze policy-allowance matrix review clean
+        policy-analyze policy-allowance matrix review lint clean
 
 help:                 ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## /\1\t/' \
@@ -134,6 +134,10 @@ PROFILE ?= both
 # Exit status 1 (undeclared access) or 3 (could not run) shows as make's 2: CI calls the module for the real one.
 review: bootstrap     ## access review of the working tree against BASE (a git ref) on PROFILE (both|postgres|supabase)
 	@$(ENV) .venv/bin/python -m scheduler_kit.access_review --base $(BASE) --profile $(PROFILE) --out build/review
+
+# After `make up`: pgrls reads the deployed local stack (LINT_DSN=... another database). See docs/linting.md.
+lint: bootstrap       ## shellcheck, actionlint (workflows) and pgrls (deployed database, lint/pgrls-allowlist.yaml)
+	@toolchain/lint.sh
 
 clean:
 	rm -rf .pytest_cache .hypothesis build

@@ -49,11 +49,22 @@ class Problem:
         return f"{text}; fix: {self.fix}" if self.fix else text
 
 
+def in_file_order(problems: list[Problem]) -> list[Problem]:
+    """The problems as a reader meets them: by line, then column; one without a position (no line or column, or
+    not a positive one) after every positioned one. Equal positions keep the order they were found in (stable)."""
+    def key(problem: Problem) -> tuple[bool, int, int]:
+        line, column = problem.line, problem.column
+        if not isinstance(line, int) or line < 1:
+            return (True, 0, 0)
+        return (False, line, column if isinstance(column, int) and column > 0 else 0)
+    return sorted(problems, key=key)
+
+
 class JobsFileError(ValueError):
-    """jobs.yaml is not valid; `problems` lists every problem found."""
+    """jobs.yaml is not valid; `problems` lists every problem found, in file order (line, then column)."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
+        self.problems = in_file_order(problems)
         super().__init__("\n".join(str(p) for p in problems))
 
 

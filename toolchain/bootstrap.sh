@@ -4,8 +4,11 @@
 #   - the Python language host (toolchain/go/language-host) and, beside it, the helper scripts the engine runs:
 #     pulumi-language-python-exec and pulumi-resource-pulumi-python (the dynamic-provider plugin), copied out of
 #     the sdk/v3 module of the CLI's version;
-#   - the project's virtualenv (.venv) from requirements.txt, and the policy pack's (policy-pack/.venv).
-# Built tools are cached outside the repo, keyed by the pins, so a second run only checks stamps.
+#   - actionlint, the workflow linter of `make lint`, from github.com/rhysd/actionlint (toolchain/go/actionlint);
+#   - the project's virtualenv (.venv) from requirements.txt and requirements-lint.txt, and the policy pack's
+#     (policy-pack/.venv).
+# Built tools are cached outside the repo, keyed by the pins, so a second run only checks stamps. The Pulumi
+# toolchain and actionlint are keyed apart (see toolchain/versions.env): bumping one never rebuilds the other.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +19,10 @@ log() { printf '[bootstrap] %s\n' "$*" >&2; }
 die() { printf '[bootstrap] error: %s\n' "$*" >&2; exit 1; }
 
 cache_root="${SCHEDKIT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/scheduler-kit}"
-key="$(cat "$root/toolchain/versions.env" "$root"/toolchain/go/*/go.mod "$root"/toolchain/go/*/go.sum | sha256sum | cut -c1-16)"
+# The Pulumi toolchain's key: the pins above versions.env's lint-tools line, and the two Pulumi modules.
+pulumi_mods=("$root/toolchain/go/language-host" "$root/toolchain/go/pulumi-cli")
+key="$(sed '/^# --- lint tools/,$d' "$root/toolchain/versions.env" \
+  | cat - "${pulumi_mods[@]/%//go.mod}" "${pulumi_mods[@]/%//go.sum}" | sha256sum | cut -c1-16)"
 bin="$cache_root/toolchain-$key/bin"
 mkdir -p "$bin"
 
@@ -26,9 +32,9 @@ command -v flock >/dev/null || die "flock is not on PATH; install util-linux (it
 
 build_go() { # <module dir> <package> <output> <ldflags>
   local dir="$1" pkg="$2" out="$3" ldflags="$4" tmp
-  log "building $(basename "$out") (first run only; the CLI takes a few minutes on 2 cores)"
+  log "building $(basename "$out") (first run only; the Pulumi CLI takes a few minutes on 2 cores)"
   # A temporary directory of this run's own, so no other build can write or move the half-written binary.
-  tmp="$(mktemp -d "$bin/.build-$(basename "$out").XXXXXX")"
+  tmp="$(mktemp -d "$(dirname "$out")/.build-$(basename "$out").XXXXXX")"
   ( cd "$dir" && GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$tmp/$(basename "$out")" "$pkg" ) \
     || { rm -rf "$tmp"; die "go build of $pkg failed (module $dir); rerun with the output above"; }
   mv "$tmp/$(basename "$out")" "$out"
@@ -72,14 +78,36 @@ if [ ! -x "$bin/pulumi-language-python-exec" ] || [ ! -x "$bin/pulumi-resource-p
 fi
 flock -u 9
 
-# The virtualenv, rebuilt when requirements.txt changes.
+# actionlint, in the same cache under a key of its own: its pin and its module's go.mod and go.sum.
+al_mod="$root/toolchain/go/actionlint"
+grep -qE "^require github.com/rhysd/actionlint v$ACTIONLINT_VERSION\$" "$al_mod/go.mod" \
+  || die "toolchain/go/actionlint/go.mod does not require actionlint v$ACTIONLINT_VERSION (ACTIONLINT_VERSION in versions.env); run: (cd toolchain/go/actionlint && go get github.com/rhysd/actionlint@v$ACTIONLINT_VERSION && go mod tidy)"
+al_key="$(cat "$al_mod/go.mod" "$al_mod/go.sum" | sha256sum | cut -c1-16)"
+lint_bin="$cache_root/actionlint-v$ACTIONLINT_VERSION-$al_key/bin"
+mkdir -p "$lint_bin"
+if [ ! -x "$lint_bin/actionlint" ]; then
+  exec 8>"$cache_root/actionlint-v$ACTIONLINT_VERSION-$al_key.lock"
+  if ! flock -n 8; then
+    log "another bootstrap is building actionlint in $lint_bin; waiting for it"
+    flock 8
+  fi
+  # Checked again under the lock: the bootstrap we waited for has built it.
+  if [ ! -x "$lint_bin/actionlint" ]; then
+    build_go "$al_mod" github.com/rhysd/actionlint/cmd/actionlint "$lint_bin/actionlint" \
+      "-s -w -X github.com/rhysd/actionlint.version=v$ACTIONLINT_VERSION"
+  fi
+  flock -u 8
+fi
+
+# The virtualenv, rebuilt when requirements.txt or requirements-lint.txt (the tools of `make lint` alone) changes.
+# Both in one pip run, so the lint tools' dependencies can never move the program's pins.
 venv="$root/.venv"
-req_key="$(sha256sum "$root/requirements.txt" | cut -c1-16)"
+req_key="$(cat "$root/requirements.txt" "$root/requirements-lint.txt" | sha256sum | cut -c1-16)"
 if [ "$(cat "$venv/.requirements.sha" 2>/dev/null)" != "$req_key" ]; then
   log "installing Python requirements into .venv"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/requirements.txt" \
-    || die "pip install -r requirements.txt failed"
+    -r "$root/requirements-lint.txt" || die "pip install -r requirements.txt -r requirements-lint.txt failed"
   echo "$req_key" > "$venv/.requirements.sha"
 fi
 # The CrossGuard policy pack's own virtualenv: pulumi-policy pins protobuf and grpcio older than the program's.
@@ -98,4 +126,5 @@ echo "$root" > "$site/scheduler_kit_root.pth"
 
 mkdir -p "$root/.local"
 echo "$bin" > "$root/.local/toolchain-bin"
+echo "$lint_bin" > "$root/.local/lint-bin"
 log "toolchain ready: $("$bin/pulumi" version) in $bin"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash # sourced, never run, so no shebang; bash, as it reads BASH_SOURCE
 # Sourced by the Makefile and by the tests: the offline Pulumi environment of this checkout.
 # Usage: . toolchain/env.sh   (after toolchain/bootstrap.sh has run once)
 _schedkit_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -16,8 +16,9 @@ stack=local
 pulumi stack select --create "$stack" --non-interactive >/dev/null
 current() { pulumi config get "scheduler-kit:$1" --stack "$stack" 2>/dev/null || true; }
 set_if_changed() { # key value [--secret]
+  # ${3:+"$3"}: the flag when given, and no empty argument when not.
   if [ "$(current "$1")" != "$2" ]; then
-    printf '%s' "$2" | pulumi config set "scheduler-kit:$1" ${3:-} --stack "$stack" --non-interactive >/dev/null
+    printf '%s' "$2" | pulumi config set "scheduler-kit:$1" ${3:+"$3"} --stack "$stack" --non-interactive >/dev/null
   fi
 }
 set_if_changed target postgres

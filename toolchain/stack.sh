@@ -8,6 +8,7 @@ cd "$root"
 stack="${1:-local}"
 # What an interrupted deploy left (a stale lock, an empty checkpoint attributes file, a provider still running):
 # repaired or named in one line with its fix, before pulumi trips over it (scheduler_kit/stack_state.py).
+# shellcheck source=env.sh
 ( . toolchain/env.sh && exec .venv/bin/python -m scheduler_kit.stack_state preflight "$stack" )
 if [ "$stack" = local ]; then
   toolchain/localdb.sh start

@@ -40,11 +40,14 @@ def checkout(base: Path, name: str) -> Path:
     root = base / name
     shutil.copytree(ROOT / "toolchain", root / "toolchain")
     shutil.copy(ROOT / "requirements.txt", root)
+    shutil.copy(ROOT / "requirements-lint.txt", root)
     (root / "policy-pack").mkdir()
     shutil.copy(ROOT / "policy-pack/requirements.txt", root / "policy-pack")
-    for venv, requirements in ((".venv", "requirements.txt"), ("policy-pack/.venv", "policy-pack/requirements.txt")):
+    # The project's venv is keyed by requirements.txt and requirements-lint.txt together, the pack's by its own.
+    for venv, requirements in ((".venv", ("requirements.txt", "requirements-lint.txt")),
+                               ("policy-pack/.venv", ("policy-pack/requirements.txt",))):
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / venv)], check=True)
-        digest = hashlib.sha256((root / requirements).read_bytes()).hexdigest()[:16]
+        digest = hashlib.sha256(b"".join((root / r).read_bytes() for r in requirements)).hexdigest()[:16]
         (root / venv / ".requirements.sha").write_text(digest + "\n")
     return root
 
@@ -68,11 +71,15 @@ def test_two_bootstraps_at_once_build_the_toolchain_once_and_both_succeed(tmp_pa
     assert not [line for line in log if line.startswith("overlap")], log
     built = sorted(Path(line.split(" ", 1)[1]).name for line in log if line.startswith("start"))
     # Each tool built once, into a temporary name of its own, then moved into place.
-    assert built == ["pulumi", "pulumi-language-python"], log
+    assert built == ["actionlint", "pulumi", "pulumi-language-python"], log
     assert any("waiting for it" in out for out in outputs), outputs
     (toolchain,) = cache.glob("toolchain-*/bin")
     for tool in ("pulumi", "pulumi-language-python"):
         assert (toolchain / tool).read_text() == "#!/bin/sh\necho v3.274.1\n"
         assert os.access(toolchain / tool, os.X_OK)
+    # actionlint in the same cache, under a key of its own (its pin and module), so bumping it rebuilds it alone.
+    (lint_bin,) = cache.glob("actionlint-v*-*/bin")
+    assert (lint_bin / "actionlint").read_text() == "#!/bin/sh\necho v3.274.1\n"
     for root in roots:
         assert (root / ".local/toolchain-bin").read_text().strip() == str(toolchain)
+        assert (root / ".local/lint-bin").read_text().strip() == str(lint_bin)
