@@ -137,10 +137,10 @@ def repo_paths_named(text: str) -> set[str]:
 
 
 def path_exists(span: str, basenames: set[str]) -> bool:
+    if "*" in span:  # a pattern names at least one file, anywhere for a bare one (`*.sh`)
+        return any(ROOT.glob(span.rstrip("/") if "/" in span else "**/" + span))
     if "/" not in span:
         return (ROOT / span).exists() or span in basenames
-    if "*" in span:
-        return any(ROOT.glob(span.rstrip("/")))
     return (ROOT / span.rstrip("/")).exists()
 
 
