@@ -67,9 +67,12 @@ test-fast: bootstrap
 # the Pulumi engine much of the time); its report is printed after theirs, and either failing fails the target.
 # The suites of several deploys each run in CI after `make test` (.ci/run): test-adoption, test-review and
 # test-deploy-stops.
+# The slow tests wait on the engine and the server much of the time: two workers, a file each (tests/conftest.py).
+SLOW_WORKERS ?= 2
 test-slow: bootstrap pgtap-tools   ## slow tests on plain PostgreSQL, and the whole policy suite on the Supabase-shaped profile
 	@mkdir -p .local; $(ENV) { SCHEDKIT_DB_PROFILE=supabase $(PYTEST) tests/policy > .local/policy-supabase.log 2>&1 & \
-	  supabase=$$!; status=0; $(PYTEST) -m "slow and not review and not adoption" tests || status=$$?; \
+	  supabase=$$!; status=0; $(PYTEST) -n $(SLOW_WORKERS) --dist loadgroup -m "slow and not review and not adoption" tests \
+	  || status=$$?; \
 	  wait $$supabase || status=$$?; echo "== the policy suite on the Supabase-shaped profile"; \
 	  cat .local/policy-supabase.log; exit $$status; }
 

@@ -9,6 +9,8 @@ tests/support/profile.py).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 import pytest
 from hypothesis import HealthCheck, Phase, Verbosity, settings
@@ -76,10 +78,18 @@ def gateway(tokens) -> Gateway:
     return Gateway(tokens.gateway_config())
 
 
+# `make test-slow` spreads the slow files over two xdist workers, a file to a worker (--dist loadgroup, each file a
+# group, so its module fixtures are built once). These share one worker: each audit counts the cluster's stand-in
+# roles (cluster-wide), which another audit running at the same time would change.
+SHARED_WORKER = {"test_audit_interrupted.py": "audits", "test_audit_bounds.py": "audits"}
+
+
 def pytest_collection_modifyitems(config, items):
     # Everything under tests/slow/ and tests/policy/ is slow; the marker lets `make test-fast` and
     # `make test-slow` split the suite.
     for item in items:
+        path = Path(str(item.fspath))
+        item.add_marker(pytest.mark.xdist_group(SHARED_WORKER.get(path.name, item.nodeid.split("::")[0])))
         if "/tests/slow/" in str(item.fspath) or "/tests/policy/" in str(item.fspath):
             item.add_marker(pytest.mark.slow)
         if "/tests/adoption/" in str(item.fspath):
