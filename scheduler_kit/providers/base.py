@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import sys
 from typing import Any, ClassVar, Generic, Optional, TypeVar
 
@@ -28,7 +27,6 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 
 from .. import TYPE_PREFIX
 from ..config import ConnectionSettings, settings_from_mapping
@@ -196,22 +194,8 @@ class SqlObject(Resource):
     applied: pulumi.Output[Any]
 
     def __init__(self, name: str, inputs: Any, opts: Optional[pulumi.ResourceOptions] = None):
-        props = {**dataclasses.asdict(inputs), "live": None, "applied": None,
-                 PROVIDER_KEY: serialized_provider(self.provider_type)}
-        # What pulumi.dynamic.Resource.__init__ does, less pickling the provider again for every resource: a kind's
-        # provider holds no state in the program (its connection comes at configure time), so its pickle is the
-        # same string for every resource of the kind, and the same the SDK would make (tests/fast check both).
-        pulumi.CustomResource.__init__(self, f"pulumi-python:{self._resource_type_name}", name, props, opts)
-
-
-@functools.lru_cache(maxsize=None)
-def serialized_provider(provider_type: type[SqlObjectProvider]) -> str:
-    """The SDK's pickle of a new provider of this kind (never a secret: it captures none, serialize_as_secret_always
-    is False)."""
-    provider = provider_type()
-    if vars(provider):
-        raise TypeError(f"{provider_type.__name__} keeps state in the program; its pickle cannot be shared")
-    return serialize_provider(provider)
+        props = {**dataclasses.asdict(inputs), "live": None, "applied": None}
+        super().__init__(self.provider_type(), name, props, opts)
 
 
 def sql_resource_type(kind: str) -> dict[str, str]:
