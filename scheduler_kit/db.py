@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import select
 import threading
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -92,6 +93,18 @@ def transaction(settings: ConnectionSettings) -> Iterator[psycopg.Cursor]:
                 yield cur
 
 
+def _healthy(conn: psycopg.Connection) -> bool:
+    """An idle kept connection has nothing to read: a readable socket is the server's goodbye (a terminated
+    backend's FATAL, or the end of the stream), so the connection is dropped before use, never retried after."""
+    if conn.closed or conn.broken:
+        return False
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
 class ConnectionCache:
     """Connections kept open between the operations of one process (a dynamic provider's), keyed by DSN.
 
@@ -100,8 +113,9 @@ class ConnectionCache:
     transaction of its own, and nothing read in one is kept for another. A connection is taken by one operation at a
     time (the engine calls the provider from several threads), and goes back only if that transaction ended
     cleanly; it is reset first (DISCARD ALL: temporary tables and functions, session settings, prepared
-    statements), so the next operation finds it as a new login would. One that the server closed since is noticed
-    by the transaction's first statement, before any of the caller's, and replaced by a new login, once.
+    statements), so the next operation finds it as a new login would. One that the server closed while it was kept
+    is dropped when taken (see _healthy) and a new login made; a connection lost during an operation fails that
+    operation, exactly as without the cache.
     """
 
     def __init__(self, keep: int = 8):
@@ -110,12 +124,16 @@ class ConnectionCache:
         self._keep = keep
         self.logins = 0  # connections opened (tests and the bench read it)
 
-    def _take(self, settings: ConnectionSettings) -> tuple[psycopg.Connection, bool]:
-        with self._lock:
-            idle = self._idle.get(settings.conninfo())
-            if idle:
-                return idle.pop(), True
-        return self._login(settings), False
+    def _take(self, settings: ConnectionSettings) -> psycopg.Connection:
+        while True:
+            with self._lock:
+                idle = self._idle.get(settings.conninfo())
+                conn = idle.pop() if idle else None
+            if conn is None:
+                return self._login(settings)
+            if _healthy(conn):
+                return conn
+            conn.close()
 
     def _login(self, settings: ConnectionSettings) -> psycopg.Connection:
         self.logins += 1
@@ -145,28 +163,12 @@ class ConnectionCache:
     @contextlib.contextmanager
     def transaction(self, settings: ConnectionSettings) -> Iterator[psycopg.Cursor]:
         """What `transaction` does, on a kept connection when there is one."""
-        conn, kept = self._take(settings)
+        conn = self._take(settings)
         try:
-            tx = conn.transaction()
-            try:
-                tx.__enter__()
+            with conn.transaction():
                 _begin(conn)
-            except psycopg.OperationalError:
-                if not kept:
-                    raise
-                # Closed by the server while it waited here: a new login, as without the cache.
-                conn.close()
-                conn = self._login(settings)
-                tx = conn.transaction()
-                tx.__enter__()
-                _begin(conn)
-            with conn.cursor() as cur:
-                try:
+                with conn.cursor() as cur:
                     yield cur
-                except BaseException as error:
-                    tx.__exit__(type(error), error, error.__traceback__)
-                    raise
-                tx.__exit__(None, None, None)
         except BaseException:
             conn.close()
             raise

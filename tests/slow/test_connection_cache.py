@@ -101,3 +101,20 @@ def test_parallel_operations_each_have_a_connection_of_their_own(database):
         assert cur.execute("SELECT count(*) FROM public.counter").fetchone()[0] == 80
     assert cache.logins <= 5
     cache.close()
+
+
+def test_a_connection_lost_during_an_operation_fails_it_as_without_the_cache(database):
+    """A deploy stopped by terminating its sessions (tests/support/deploy_steps.py) stays stopped: nothing is
+    retried on a new login once the operation's transaction has begun."""
+    cache, settings = ConnectionCache(), connection_settings(database)
+    with cache.transaction(settings) as cur:
+        cur.execute("CREATE TABLE public.t (x int)")
+    with pytest.raises(psycopg.OperationalError):
+        with cache.transaction(settings) as cur:
+            with psycopg.connect(database, autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s, 5000)", (backend_pid(cur),))
+            cur.execute("INSERT INTO public.t VALUES (1)")
+    with cache.transaction(settings) as cur:
+        assert cur.execute("SELECT count(*) FROM public.t").fetchone()[0] == 0
+    assert cache.logins == 2
+    cache.close()
