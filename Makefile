@@ -8,7 +8,7 @@ ENV := . toolchain/env.sh &&
 PYTEST := .venv/bin/python -m pytest
 
 .PHONY: help bootstrap db-start db-stop db-url db-destroy stack up preview refresh destroy test test-fast test-slow \
-        bench sql validate jobs-summary jobs-import test-policies test-deploy-stops test-adoption test-review mutants pgtap pgtap-tools \
+        bench bench-deploy sql validate jobs-summary jobs-import test-policies test-deploy-stops test-adoption test-review mutants pgtap pgtap-tools \
         policy-analyze policy-allowance matrix review lint clean
 
 help:                 ## this list of targets
@@ -86,6 +86,10 @@ bench: bootstrap      ## benchmarks: ratios measured side by side in one run (do
 	@$(ENV) .venv/bin/python -m bench.scheduler_bench
 	@$(ENV) .venv/bin/python -m bench.jobs_bench
 	@$(ENV) .venv/bin/python -m bench.access_bench
+	@$(ENV) .venv/bin/python -m bench.deploy_bench
+
+bench-deploy: bootstrap   ## deploy speed: no-op preview, first up, 1-of-1,000-jobs up, each next to its floor (docs/deploy-speed.md)
+	@$(ENV) .venv/bin/python -m bench.deploy_bench
 
 JOBS ?= jobs.yaml
 validate: bootstrap   ## check jobs.yaml: problems with file:line:column, or each schedule in words and its next runs

@@ -11,6 +11,9 @@ from scheduler_kit.model import full_plan
 from scheduler_kit.db import DatabaseUnreachable, check_reachable
 from scheduler_kit.jobs_file import JobsFileError, load_jobs
 from scheduler_kit.policies import PolicyFileError
+from scheduler_kit.sdk_chatter import drop_sdk_debug_messages
+
+drop_sdk_debug_messages()
 
 # Everything is read and validated before the first resource is registered: bad input changes nothing.
 try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import select
+import threading
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -74,16 +76,110 @@ def check_reachable(settings: ConnectionSettings) -> None:
     connect(settings, autocommit=True).close()
 
 
+def _begin(conn: psycopg.Connection) -> None:
+    """The first statements of every deploy transaction (the caller has opened it)."""
+    # A deploy waits for locks a bounded time instead of hanging behind a long transaction.
+    conn.execute("SET LOCAL lock_timeout = '30s'")
+    conn.execute(sql_text("common/deploy_lock.sql"))
+
+
 @contextlib.contextmanager
 def transaction(settings: ConnectionSettings) -> Iterator[psycopg.Cursor]:
     """One connection, one transaction: everything inside commits together or not at all."""
     with connect(settings) as conn:
         with conn.transaction():
+            _begin(conn)
             with conn.cursor() as cur:
-                # A deploy waits for locks a bounded time instead of hanging behind a long transaction.
-                cur.execute("SET LOCAL lock_timeout = '30s'")
-                cur.execute(sql_text("common/deploy_lock.sql"))
                 yield cur
+
+
+def _healthy(conn: psycopg.Connection) -> bool:
+    """An idle kept connection has nothing to read: a readable socket is the server's goodbye (a terminated
+    backend's FATAL, or the end of the stream), so the connection is dropped before use, never retried after."""
+    if conn.closed or conn.broken:
+        return False
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
+class ConnectionCache:
+    """Connections kept open between the operations of one process (a dynamic provider's), keyed by DSN.
+
+    Logging in costs more than most of the kit's transactions (a TCP or TLS handshake, SCRAM), and the engine calls
+    a provider once per resource and operation. The cache only saves the login: every operation still runs in a
+    transaction of its own, and nothing read in one is kept for another. A connection is taken by one operation at a
+    time (the engine calls the provider from several threads), and goes back only if that transaction ended
+    cleanly; it is reset first (DISCARD ALL: temporary tables and functions, session settings, prepared
+    statements), so the next operation finds it as a new login would. One that the server closed while it was kept
+    is dropped when taken (see _healthy) and a new login made; a connection lost during an operation fails that
+    operation, exactly as without the cache.
+    """
+
+    def __init__(self, keep: int = 8):
+        self._idle: dict[str, list[psycopg.Connection]] = {}
+        self._lock = threading.Lock()
+        self._keep = keep
+        self.logins = 0  # connections opened (tests and the bench read it)
+
+    def _take(self, settings: ConnectionSettings) -> psycopg.Connection:
+        while True:
+            with self._lock:
+                idle = self._idle.get(settings.conninfo())
+                conn = idle.pop() if idle else None
+            if conn is None:
+                return self._login(settings)
+            if _healthy(conn):
+                return conn
+            conn.close()
+
+    def _login(self, settings: ConnectionSettings) -> psycopg.Connection:
+        self.logins += 1
+        conn = connect(settings)
+        # No server-side prepared statements: DISCARD ALL drops them behind psycopg's back.
+        conn.prepare_threshold = None
+        return conn
+
+    def _give_back(self, settings: ConnectionSettings, conn: psycopg.Connection) -> None:
+        try:
+            if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.close()
+                return
+            conn.autocommit = True
+            conn.execute("DISCARD ALL")
+            conn.autocommit = False
+        except psycopg.Error:
+            conn.close()
+            return
+        with self._lock:
+            idle = self._idle.setdefault(settings.conninfo(), [])
+            if len(idle) < self._keep:
+                idle.append(conn)
+                return
+        conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self, settings: ConnectionSettings) -> Iterator[psycopg.Cursor]:
+        """What `transaction` does, on a kept connection when there is one."""
+        conn = self._take(settings)
+        try:
+            with conn.transaction():
+                _begin(conn)
+                with conn.cursor() as cur:
+                    yield cur
+        except BaseException:
+            conn.close()
+            raise
+        self._give_back(settings, conn)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for conn in connections:
+                conn.close()
 
 
 def fetch_one_dict(cur: psycopg.Cursor, query: str, params: Mapping[str, object] | None = None) -> dict | None:

@@ -17,8 +17,8 @@ import psycopg
 from psycopg import sql
 from pulumi.dynamic import CheckFailure, CheckResult
 
-from ..db import literal, render, sql_text, transaction
-from .base import SqlObject, SqlObjectProvider, sql_resource_type
+from ..db import literal, render, sql_text
+from .base import SqlObject, SqlObjectProvider, connections, sql_resource_type
 
 
 @dataclass
@@ -76,7 +76,7 @@ class AdminLookupProvider(SqlObjectProvider[AdminLookupInputs]):
             return result
         inputs = self.to_inputs(news)
         try:
-            with transaction(self.connection) as cur:
+            with connections.transaction(self.connection) as cur:
                 writers = self.writers(cur, inputs)
         except ConnectionError as exc:  # one line, at preview, instead of a traceback at up
             return CheckResult(news, [CheckFailure("table", str(exc))])

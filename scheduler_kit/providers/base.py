@@ -30,7 +30,7 @@ from pulumi.dynamic import (
 
 from .. import TYPE_PREFIX
 from ..config import ConnectionSettings, settings_from_mapping
-from ..db import DatabaseUnreachable, fetch_one_dict, sql_text, transaction
+from ..db import ConnectionCache, DatabaseUnreachable, fetch_one_dict, sql_text
 
 OUTPUT_KEYS = ("live", "applied")
 InputsT = TypeVar("InputsT")
@@ -38,6 +38,8 @@ InputsT = TypeVar("InputsT")
 
 # The first failure to reach the database in this provider process: later operations repeat it briefly.
 _unreachable: list[str] = []
+# The provider process's logins, kept between operations (each still its own transaction: see db.ConnectionCache).
+connections = ConnectionCache()
 
 
 @contextlib.contextmanager
@@ -53,7 +55,7 @@ def _database_transaction(settings: ConnectionSettings):
         raise ConnectionError(f"skipped: the database cannot be reached ({_unreachable[0].split(': ', 1)[0]}); "
                               "see the first error")
     try:
-        with transaction(settings) as cur:
+        with connections.transaction(settings) as cur:
             yield cur
     except DatabaseUnreachable as error:
         sys.tracebacklimit = 0
