@@ -29,6 +29,7 @@ from psycopg import sql
 
 from scheduler_kit.cron import CRON_PATTERN
 from scheduler_kit.jobs_file import NOT_BLANK_PATTERN
+from tests.support.database_snapshot import database_snapshot, snapshot_difference  # noqa: F401 (re-exported)
 from scheduler_kit.db import render
 from tests.support.cluster import Cluster
 
@@ -204,14 +205,5 @@ def broken_rules(conn: psycopg.Connection) -> dict[str, list[str]]:
 
 def catalog_snapshot(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
     """Every schema, relation, column, constraint, index, trigger, policy and function of the database, with ACLs."""
-    return [tuple(row) for row in conn.execute(_sql("catalog_snapshot.sql")).fetchall()]
-
-
-def snapshot_difference(before: list[tuple], after: list[tuple], limit: int = 20) -> list[str]:
-    """What changed between two catalog snapshots, as readable lines (at most `limit` of each side)."""
-    old, new = set(before), set(after)
-    gone = sorted(old - new)[:limit]
-    came = sorted(new - old)[:limit]
-    return [f"- {kind} {name}: {detail}" for kind, name, detail in gone] + \
-           [f"+ {kind} {name}: {detail}" for kind, name, detail in came]
+    return database_snapshot(conn)
 

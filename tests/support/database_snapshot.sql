@@ -1,25 +1,26 @@
 -- Everything a deploy could change in the database's own schemas, one row per fact (kind, object, detail), in a
 -- stable order: schemas and their ACLs, relations (kind, RLS, options, ACL), columns (type, NOT NULL, default),
 -- constraints (definition, validated), indexes, triggers (definition, enabled), policies (command, roles,
--- expressions), functions (signature, body digest, settings, security, ACL), comments on policies. Two snapshots
--- are equal exactly when a deploy changed none of it. Roles are cluster-wide and not part of it.
+-- expressions), functions (signature, body and definition digests, settings, security, ACL), comments on policies. Two snapshots
+-- are equal exactly when a deploy changed none of it. Roles are cluster-wide and not part of it. ACL entries are
+-- listed sorted: the same privileges granted in another order are the same access.
 WITH schemas AS (
   SELECT n.oid, n.nspname FROM pg_namespace AS n
    WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
 )
-SELECT 'schema' AS kind, s.nspname::text AS object, coalesce(n.nspacl::text, '') AS detail
+SELECT 'schema' AS kind, s.nspname::text AS object, coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(n.nspacl) AS x), '') AS detail
   FROM schemas AS s JOIN pg_namespace AS n ON n.oid = s.oid
 UNION ALL
 SELECT 'relation', s.nspname || '.' || c.relname,
        concat_ws(' ', c.relkind, 'rls=' || c.relrowsecurity, 'force=' || c.relforcerowsecurity,
-                 'options=' || coalesce(c.reloptions::text, ''), 'acl=' || coalesce(c.relacl::text, ''),
+                 'options=' || coalesce(c.reloptions::text, ''), 'acl=' || coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(c.relacl) AS x), ''),
                  'owner=' || pg_get_userbyid(c.relowner))
   FROM pg_class AS c JOIN schemas AS s ON s.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
 UNION ALL
 SELECT 'column', s.nspname || '.' || c.relname || '.' || a.attname,
        concat_ws(' ', format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 'NOT NULL' END,
-                 'default=' || pg_get_expr(d.adbin, d.adrelid), 'acl=' || coalesce(a.attacl::text, ''))
+                 'default=' || pg_get_expr(d.adbin, d.adrelid), 'acl=' || coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(a.attacl) AS x), ''))
   FROM pg_attribute AS a
   JOIN pg_class AS c ON c.oid = a.attrelid
   JOIN schemas AS s ON s.oid = c.relnamespace
@@ -53,7 +54,9 @@ SELECT 'policy', s.nspname || '.' || c.relname || '.' || p.polname,
 UNION ALL
 SELECT 'function', s.nspname || '.' || f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')',
        concat_ws(' ', 'returns=' || pg_get_function_result(f.oid), 'body=' || md5(f.prosrc),
+                 -- the whole definition: language, volatility, strictness, parallel mode, leakproof, cost (not for aggregates)
+                 'definition=' || CASE WHEN f.prokind <> 'a' THEN md5(pg_get_functiondef(f.oid)) END,
                  'config=' || coalesce(f.proconfig::text, ''), 'definer=' || f.prosecdef,
-                 'acl=' || coalesce(f.proacl::text, ''), 'owner=' || pg_get_userbyid(f.proowner))
+                 'acl=' || coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(f.proacl) AS x), ''), 'owner=' || pg_get_userbyid(f.proowner))
   FROM pg_proc AS f JOIN schemas AS s ON s.oid = f.pronamespace
 ORDER BY 1, 2, 3;
