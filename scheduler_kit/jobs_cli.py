@@ -23,6 +23,7 @@ import argparse
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -118,11 +119,15 @@ def _pulumi(*args: str) -> subprocess.CompletedProcess:
                                 "(or use `make jobs-summary`)") from None
 
 
-def stack_names() -> list[str]:
-    result = _pulumi("stack", "ls", "--json")
-    if result.returncode != 0:
-        return []
-    return sorted(entry["name"] for entry in json.loads(result.stdout or "[]"))
+def stack_names() -> Optional[list[str]]:
+    """The backend's stacks; None when they cannot be listed. `stack ls` reads every stack's checkpoint, and one being
+    written by a deploy elsewhere (the file backend does not write atomically) can fail it with "EOF": tried 3 times."""
+    for attempt in range(3):
+        result = _pulumi("stack", "ls", "--json")
+        if result.returncode == 0:
+            return sorted(entry["name"] for entry in json.loads(result.stdout or "[]"))
+        time.sleep(0.5 * (attempt + 1))
+    return None
 
 
 def jobs_from_state(deployment: dict[str, Any]) -> dict[str, dict]:
@@ -143,7 +148,7 @@ def _pulumi_of_stack(stack: str, what: str, *args: str):
     result = _pulumi(*args)
     if result.returncode != 0:
         known = stack_names()
-        if stack not in known:
+        if known is not None and stack not in known:
             raise DeployedJobsError(
                 f"no stack named {stack!r}; the stacks are: {', '.join(known) or '(none)'} "
                 "(create one with `pulumi stack init`, see docs/targeting-databases.md)")

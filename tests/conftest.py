@@ -80,8 +80,10 @@ def gateway(tokens) -> Gateway:
 
 # `make test-slow` spreads the slow files over two xdist workers, a file to a worker (--dist loadgroup, each file a
 # group, so its module fixtures are built once). These share one worker: each audit counts the cluster's stand-in
-# roles (cluster-wide), which another audit running at the same time would change.
-SHARED_WORKER = {"test_audit_interrupted.py": "audits", "test_audit_bounds.py": "audits"}
+# roles (cluster-wide), which another audit, or `make matrix` (its stand-in has the same prefix), running at the
+# same time would change.
+SHARED_WORKER = {"test_audit_interrupted.py": "audits", "test_audit_bounds.py": "audits",
+                 "test_access_matrix.py": "audits"}
 
 
 def pytest_collection_modifyitems(config, items):

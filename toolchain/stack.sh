@@ -16,8 +16,20 @@ if [ "$stack" = local ]; then
 fi
 # shellcheck source=env.sh
 . toolchain/env.sh
-stacks="$(pulumi stack ls --json --non-interactive 2>/dev/null \
-  | python3 -c 'import json, sys; print("\n".join(sorted(s["name"] for s in json.load(sys.stdin))))')" || stacks=""
+# `stack ls` reads every stack's checkpoint: one being written by a deploy elsewhere (the file backend does not write
+# atomically) can fail it with "EOF". Try again before concluding anything; never call a stack unknown on a failure.
+listed=""
+errors="$(mktemp)"
+trap 'rm -f "$errors"' EXIT
+for attempt in 1 2 3; do
+  if listed="$(pulumi stack ls --json --non-interactive 2>"$errors")"; then break; fi
+  if [ "$attempt" = 3 ]; then
+    echo "cannot list the stacks to check '$stack': $(tail -n 1 "$errors")" >&2
+    exit 1
+  fi
+  sleep 1
+done
+stacks="$(python3 -c 'import json, sys; print("\n".join(sorted(s["name"] for s in json.load(sys.stdin))))' <<<"$listed")"
 if ! grep -qxF -- "$stack" <<<"$stacks"; then
   echo "no stack named '$stack'; the stacks are: $(tr '\n' ' ' <<<"$stacks" | sed 's/ *$//; s/ /, /g')" >&2
   echo "(make targets never create a stack other than local: create it with \`pulumi stack init $stack\`," \

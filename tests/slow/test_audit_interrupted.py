@@ -42,6 +42,13 @@ def stand_ins(admin) -> dict[str, dict]:
     return {name: {"valid_until": until, "comment": comment, "in_use": in_use} for name, until, comment, in_use in rows}
 
 
+def created_by(stand_in: dict):
+    try:
+        return json.loads(stand_in["comment"] or "")["pid"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def audit(deployed, *args: str, **env: str) -> subprocess.Popen:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_TEST_")}
     environ.update(POLICY_TEST_DSN=deployed.dsn, HYPOTHESIS_PROFILE="debug", **env)
@@ -65,7 +72,10 @@ def audit_in_use(deployed, admin, **env):
     before = set(stand_ins(admin))
     process = audit(deployed, *RUNNING_AUDIT, **env)
     try:
-        name = wait_for(lambda: next((n for n, r in stand_ins(admin).items() if n not in before and r["in_use"]), None),
+        # Its own stand-in: the COMMENT records the creating process (another test's audit or `make matrix` may have
+        # one in the same cluster at the same time).
+        name = wait_for(lambda: next((n for n, r in stand_ins(admin).items()
+                                      if n not in before and r["in_use"] and created_by(r) == process.pid), None),
                         "the audit's stand-in to log in")
         yield process, name
     finally:
