@@ -123,10 +123,11 @@ def stack_names() -> Optional[list[str]]:
     """The backend's stacks; None when they cannot be listed. `stack ls` reads every stack's checkpoint, and one being
     written by a deploy elsewhere (the file backend does not write atomically) can fail it with "EOF": tried 3 times."""
     for attempt in range(3):
+        if attempt:
+            time.sleep(0.5 * attempt)
         result = _pulumi("stack", "ls", "--json")
         if result.returncode == 0:
             return sorted(entry["name"] for entry in json.loads(result.stdout or "[]"))
-        time.sleep(0.5 * (attempt + 1))
     return None
 
 

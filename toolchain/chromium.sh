@@ -4,6 +4,8 @@
 #   toolchain/chromium.sh            # the path, or exit 1 with what to do
 # $CHROMIUM, when set, is used as it is. Otherwise the first of chromium, chromium-browser, google-chrome on PATH.
 set -euo pipefail
+# shellcheck source=debian.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian.sh"
 find_browser() {
   if [ -n "${CHROMIUM:-}" ]; then command -v "$CHROMIUM"; return; fi
   local name
@@ -13,12 +15,11 @@ find_browser() {
   return 1
 }
 if find_browser; then exit 0; fi
-if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+if ! debian_can_install; then
   echo "chromium.sh: no Chromium on PATH; install Debian's chromium (as root: apt-get install chromium) or set CHROMIUM" >&2
   exit 1
 fi
 echo "[chromium] installing Debian's chromium with apt-get (first run only)" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; } \
+debian_install --with-recommends chromium \
   || { echo "chromium.sh: apt-get install chromium failed; run it by hand to see why" >&2; exit 1; }
 find_browser

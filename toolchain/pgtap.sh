@@ -4,6 +4,8 @@
 # otherwise the message says what to run. Prints the pg_prove path on success.
 #   toolchain/pgtap.sh [--check]     (--check: install nothing, exit 1 when something is missing)
 set -euo pipefail
+# shellcheck source=debian.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian.sh"
 
 log() { printf '[pgtap] %s\n' "$*" >&2; }
 
@@ -21,20 +23,13 @@ command -v pg_prove >/dev/null || packages+=("libtap-parser-sourcehandler-pgtap-
 
 if [ "${#packages[@]}" -gt 0 ]; then
   if [ "${1:-}" = "--check" ]; then log "missing: ${packages[*]}"; exit 1; fi
-  if [ "$(id -u)" != 0 ]; then
+  if ! debian_can_install; then
     log "error: pgTAP is missing for PostgreSQL $major ($control) or pg_prove is not on PATH, and this is not root."
     log "fix: sudo apt-get install -y ${packages[*]}   (then run the make target again)"
     exit 1
   fi
   log "installing ${packages[*]} (apt-get)"
-  # Another apt run on the machine holds the lock for a while: wait for it rather than fail.
-  if ! DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
-      "${packages[@]}" >/dev/null; then
-    log "apt-get install failed; refreshing the package lists once and trying again"
-    apt-get -o DPkg::Lock::Timeout=300 update >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
-      "${packages[@]}" >/dev/null
-  fi
+  debian_install "${packages[@]}" || { log "error: apt-get install ${packages[*]} failed; run it by hand to see why"; exit 1; }
   [ -f "$control" ] || { log "error: $control is still missing after installing postgresql-$major-pgtap"; exit 1; }
 fi
 command -v pg_prove

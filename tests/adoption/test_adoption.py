@@ -28,7 +28,7 @@ from tests.adoption import legacy_db
 from tests.adoption.engine_runs import EngineRun, legacy_stack, run_engine
 from tests.adoption.legacy_db import BROKEN_CONSTRAINTS, BROKEN_RULES, LegacyDatabase
 from tests.support.actors import attempt
-from tests.support.cluster import PROFILES, Cluster
+from tests.support.cluster import Cluster
 from tests.support.deploy import DeployedStack
 from tests.support.exact_stats import stats_mismatches
 from tests.support.model_db import model_database
@@ -124,11 +124,6 @@ def convalidated(conn: psycopg.Connection, table: str) -> dict[str, bool]:
 def fail_unless_passed(run: EngineRun, what: str) -> None:
     if not run.ok:
         pytest.fail(f"{what} failed, so nothing after it can be checked:\n{run.errors()}", pytrace=False)
-
-
-@pytest.fixture(scope="module", params=PROFILES)
-def profile_cluster(request) -> Cluster:
-    return Cluster.start(request.param)
 
 
 # --- rows the kit's rules refuse -----------------------------------------------------------------------------------

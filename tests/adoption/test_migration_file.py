@@ -20,16 +20,10 @@ from tests.adoption.legacy_db import BROKEN_CONSTRAINTS, BROKEN_RULES
 from tests.adoption.test_adoption import number_pattern, observe, unchanged
 from tests.support.catalog_snapshot import (VALIDATED, differences, kept_not_valid, reference_database, snapshot,
                                             users_columns)
-from tests.support.cluster import PROFILES, Cluster
 from tests.support.plan import kit_plan
 
 pytestmark = pytest.mark.slow
 PSQL = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
-
-
-@pytest.fixture(scope="module", params=PROFILES)
-def profile_cluster(request) -> Cluster:
-    return Cluster.start(request.param)
 
 
 def run_file(dsn: str, text: str, tmp_path: Path) -> subprocess.CompletedProcess:

@@ -12,9 +12,10 @@ deletes them the way the service would: requests of the service role down the sa
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterator, Optional
 
 import psycopg
 
@@ -189,3 +190,15 @@ class RequestPool:
             self.as_service("DELETE FROM public.users WHERE clerk_user_id = ANY(%s)", (self.users_added,))
         return [(table, n) for table in ("scheduled_jobs", "job_execution_rollups", "job_schedules", "users")
                 for (n,) in self.as_service(f"SELECT count(*) FROM public.{table} WHERE {self.scope(table)}") if n]
+
+
+@contextlib.contextmanager
+def seeded_pool(dsn: str, gateway: Gateway, tokens: TokenFactory, **options) -> Iterator[RequestPool]:
+    """A pool with its own rows committed (seed), deleted the same way and its connections closed afterwards."""
+    pool = RequestPool(dsn, gateway, tokens, **options)
+    try:
+        pool.seed()
+        yield pool
+    finally:
+        pool.clean_up()
+        pool.close()

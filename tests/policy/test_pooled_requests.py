@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.policy.harness import VARIANTS, load_matrix, token_for
-from tests.policy.pool import POOLED_OPERATIONS, RequestPool
+from tests.policy.pool import POOLED_OPERATIONS, seeded_pool
 from tests.support.profile import hypothesis_profile
 
 POOLED_CASES = {"ci": 40, "debug": 5, "mutants": 15}.get(hypothesis_profile(), 25)
@@ -21,13 +21,8 @@ POOLED_CASES = {"ci": 40, "debug": 5, "mutants": 15}.get(hypothesis_profile(), 2
 
 @pytest.fixture(scope="module")
 def pool(actor_dsn, gateway, tokens):
-    pool = RequestPool(actor_dsn, gateway, tokens)
-    try:
-        pool.seed()
+    with seeded_pool(actor_dsn, gateway, tokens) as pool:
         yield pool
-    finally:
-        pool.clean_up()
-        pool.close()
 
 
 def _cells(policy_target):

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.policy.harness import ADMIN_SUB
-from tests.policy.pool import RequestPool
+from tests.policy.pool import seeded_pool
 from tests.support.exact_stats import rollup_mismatches, stats_mismatches
 from tests.support.profile import hypothesis_profile
 
@@ -127,13 +127,8 @@ def read_windows(service, since_days, fixed_since):
 @pytest.fixture
 def committed(actor_dsn, gateway, tokens):
     """Committed rows of this test's own, through the service's requests; deleted the same way afterwards."""
-    pool = RequestPool(actor_dsn, gateway, tokens, size=2)
-    try:
-        pool.seed()
+    with seeded_pool(actor_dsn, gateway, tokens, size=2) as pool:
         yield pool
-    finally:
-        pool.clean_up()
-        pool.close()
 
 
 def service_session(pool, on, lock_timeout="5s"):
