@@ -98,7 +98,13 @@ class RequestPool:
     def ensure(self, table: str) -> None:
         """Puts the run's rows of `table` back when a committed request (the service's DELETE) removed them."""
         if table == "job_execution_rollups":
-            table = "scheduled_jobs"  # the statistics trigger makes the rollups from finished executions
+            if self.as_service(f"SELECT count(*) FROM public.{table} WHERE {self.scope(table)}")[0][0]:
+                return
+            # The statistics trigger makes the rollups from finished executions: write the run's executions again.
+            self.as_service(f"DELETE FROM public.scheduled_jobs WHERE {self.scope('scheduled_jobs')}")
+            self.ensure("scheduled_jobs")
+            self.ensure_ancient()
+            return
         if table not in ("users", "job_schedules", "scheduled_jobs"):
             return
         if self.as_service(f"SELECT count(*) FROM public.{table} WHERE {self.scope(table)}")[0][0]:
@@ -141,8 +147,8 @@ class RequestPool:
 
     def send(self, cell: Cell, token: Optional[str], on: Optional[int] = None) -> str:
         """The cell as one committed request (its writes limited to the run's rows); its outcome."""
-        if cell.kind == "table" and cell.operation in ("UPDATE", "DELETE"):
-            self.ensure(cell.object)
+        if cell.kind == "table" and cell.operation in ("SELECT", "UPDATE", "DELETE"):
+            self.ensure(cell.object)  # a read expects the run's rows too, after any earlier request deleted them
         if cell.object == "purge_job_execution_history":
             self.ensure_ancient()
         if self.known is None:
