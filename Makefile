@@ -67,10 +67,9 @@ test-fast: bootstrap
 # the Pulumi engine much of the time); its report is printed after theirs, and either failing fails the target.
 # The suites of several deploys each run in CI after `make test` (.ci/run): test-adoption, test-review and
 # test-deploy-stops.
-# SLOW_WORKERS=2 spreads the slow files over two workers (tests/conftest.py): 409 s instead of about 1,000 s, but
-# concurrent deploys on one cluster can still race on its shared catalogs ("tuple concurrently updated" on roles),
-# so the default is one process (0: no workers) until the model's role statements retry that.
-SLOW_WORKERS ?= 0
+# The slow files are spread over two workers (tests/conftest.py groups them); SLOW_WORKERS=0 runs them in one
+# process (for a debugger, or `pytest -x` on a first failure), about twice as long.
+SLOW_WORKERS ?= 2
 test-slow: bootstrap pgtap-tools   ## slow tests on plain PostgreSQL, and the whole policy suite on the Supabase-shaped profile
 	@mkdir -p .local; $(ENV) { SCHEDKIT_DB_PROFILE=supabase $(PYTEST) tests/policy > .local/policy-supabase.log 2>&1 & \
 	  supabase=$$!; status=0; $(PYTEST) -n $(SLOW_WORKERS) --dist loadgroup -m "slow and not review and not adoption" tests \

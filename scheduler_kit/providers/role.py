@@ -54,8 +54,11 @@ class RoleProvider(SqlObjectProvider[RoleInputs]):
         )
         return [
             render(sql_text("role/create_if_missing.sql"), name=inputs.name, role_name=literal(inputs.name)),
-            render(sql_text("role/alter.sql"), name=inputs.name, attributes=attributes),
-            *(render(sql_text("role/grant_membership.sql"), member=inputs.name, role=role)
+            render(sql_text("role/alter.sql"), name=inputs.name, role_name=literal(inputs.name),
+                   attributes=attributes, login=literal(inputs.login), bypass_rls=literal(inputs.bypass_rls),
+                   inherit=literal(inputs.inherit)),
+            *(render(sql_text("role/grant_membership.sql"), member=inputs.name, role=role,
+                     member_name=literal(inputs.name), role_name=literal(role))
               for role in sorted(inputs.member_of)),
         ]
 

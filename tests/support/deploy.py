@@ -34,7 +34,13 @@ class DeployedStack:
         return self.stack.destroy(color="never", **kwargs)
 
     def remove(self) -> None:
-        self.stack.workspace.remove_stack(self.stack.name, force=True)
+        try:
+            self.stack.workspace.remove_stack(self.stack.name, force=True)
+        except auto.ConcurrentUpdateError:
+            # The lock of a killed CLI, left by a test that failed before its own `pulumi cancel`: the stack is
+            # thrown away either way, and the test's own failure is the one to report.
+            self.stack.cancel()
+            self.stack.workspace.remove_stack(self.stack.name, force=True)
 
 
 def stack_for(cluster: Cluster, database: str, extra_config: dict[str, str] | None = None,

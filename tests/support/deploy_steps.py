@@ -29,6 +29,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from pulumi import automation as auto
 
+from tests.support.database_snapshot import database_snapshot
 from tests.support.deploy import DeployedStack
 
 DEPLOY_LOCK = 7305123984112650241
@@ -115,27 +116,43 @@ def _pulumi_cli() -> int:
     raise RuntimeError("no pulumi CLI runs under this test")
 
 
-def _kill_cli_alone(admin: psycopg.Connection, gate: psycopg.Connection, database: str) -> bool:
+# What the orphaned provider's one step could change: the catalog (tests/support/database_snapshot.sql) and the
+# jobs' rows (the Job resources write rows, not catalog entries).
+JOB_ROWS = """
+SELECT CASE WHEN pg_catalog.to_regclass('public.job_schedules') IS NOT NULL
+            THEN md5(query_to_xml('SELECT * FROM public.job_schedules ORDER BY 1', true, false, '')::text) END
+"""
+
+
+def _fingerprint(dsn: str) -> tuple:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return tuple(database_snapshot(conn)), conn.execute(JOB_ROWS).fetchone()[0]
+
+
+def _kill_cli_alone(admin: psycopg.Connection, gate: psycopg.Connection, stack: DeployedStack) -> bool:
     """SIGKILL the CLI only, then let its orphaned provider go on: the transaction it was waiting to run commits,
-    unrecorded in the state. Afterwards the orphans (left running for many minutes otherwise) are stopped."""
+    unrecorded in the state. True when it did change the database. Afterwards the orphans (left running for many
+    minutes otherwise) are stopped."""
     cli = _pulumi_cli()
     orphans = _descendants(cli)
-    (waiter,) = admin.execute(WAITING, {"db": database, "key": DEPLOY_LOCK}).fetchone()
+    (waiter,) = admin.execute(WAITING, {"db": stack.database, "key": DEPLOY_LOCK}).fetchone()
+    before = _fingerprint(stack.admin_dsn)
     os.kill(cli, signal.SIGKILL)
     gate.execute("SELECT pg_advisory_unlock(%s)", (DEPLOY_LOCK,))
-    # The unlock grants the lock to the waiting transaction: from here the orphaned provider applies its step.
+    # The unlock grants the lock to the waiting transaction: from here the orphaned provider applies its step. It
+    # may have committed already (a short step), so that it is seen holding the lock or not, the database tells.
     took_lock = admin.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND locktype = 'advisory'"
                               " AND granted)", (waiter,)).fetchone()[0]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and admin.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND usename = 'postgres'"
-            " AND state <> 'idle'", (database,)).fetchone()[0]:
+            " AND state <> 'idle'", (stack.database,)).fetchone()[0]:
         time.sleep(0.05)
     time.sleep(1)  # whatever the orphans still start in that second may commit too
     for pid in orphans:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    return took_lock
+    return took_lock or _fingerprint(stack.admin_dsn) != before
 
 
 def up_step_by_step(stack: DeployedStack, observe: Callable[[int], object], stop_after: Optional[int] = None,
@@ -165,7 +182,7 @@ def up_step_by_step(stack: DeployedStack, observe: Callable[[int], object], stop
             run.observations.append(observe(0))
             while _wait_for_waiter(admin, stack.database, done):
                 if kill_cli_after is not None and run.turns == kill_cli_after:
-                    run.orphan_applied = _kill_cli_alone(admin, gate, stack.database)
+                    run.orphan_applied = _kill_cli_alone(admin, gate, stack)
                     thread.join(300)
                     break
                 if stop_after is not None and run.turns == stop_after:
