@@ -77,9 +77,8 @@ def check_reachable(settings: ConnectionSettings) -> None:
 
 
 def _begin(conn: psycopg.Connection) -> None:
-    """The first statements of every deploy transaction (the caller has opened it)."""
-    # A deploy waits for locks a bounded time instead of hanging behind a long transaction.
-    conn.execute("SET LOCAL lock_timeout = '30s'")
+    """The first statements of every deploy transaction (the caller has opened it): a bounded lock wait, then the
+    deploy lock, in one round trip."""
     conn.execute(sql_text("common/deploy_lock.sql"))
 
 
