@@ -181,6 +181,12 @@ class ConnectionCache:
                 conn.close()
 
 
+def one_query(statements: list[str]) -> str:
+    """Statements as one query text for one execute without parameters (psycopg's simple query protocol). Each ends
+    on a line of its own, so a statement's last line may be a comment."""
+    return "\n;\n".join(statements)
+
+
 def fetch_one_dict(cur: psycopg.Cursor, query: str, params: Mapping[str, object] | None = None) -> dict | None:
     cur.execute(query, params or {})
     row = cur.fetchone()
