@@ -8,7 +8,7 @@ from scheduler_kit.components.scheduler import SchedulerDatabase
 from scheduler_kit.components.supabase_base import SupabaseBase
 from scheduler_kit.config import ConfigError, load_stack_settings, program_connection
 from scheduler_kit.model import full_plan
-from scheduler_kit.db import DatabaseUnreachable, check_reachable
+from scheduler_kit.db import DatabaseUnreachable, connect
 from scheduler_kit.jobs_file import JobsFileError, load_jobs
 from scheduler_kit.policies import PolicyFileError
 from scheduler_kit.sdk_chatter import drop_sdk_debug_messages
@@ -20,11 +20,11 @@ try:
     settings = load_stack_settings()
     jobs = load_jobs(settings.jobs_file)
     # A database that cannot be reached fails the preview here, in one line, instead of the up in hundreds.
-    connection = program_connection(settings)
-    check_reachable(connection)
-    # What the deploy will do to the tables, rows and objects it finds (a database that ran the seed's migration);
-    # rows that break the kit's rules refuse it here, all in one message, before anything is written.
-    adoption = survey_plan(connection, full_plan(settings), jobs, settings.keep_invalid_rows)
+    # One login for both: the reachability check's connection reads the survey.
+    with connect(program_connection(settings), autocommit=True) as connection:
+        # What the deploy will do to the tables, rows and objects it finds (a database that ran the seed's
+        # migration); rows that break the kit's rules refuse it here, all in one message, before anything is written.
+        adoption = survey_plan(connection, full_plan(settings), jobs, settings.keep_invalid_rows)
 except (ConfigError, JobsFileError, DatabaseUnreachable, AdoptionRefused, PolicyFileError) as error:
     raise pulumi.RunError(str(error)) from None
 # Warnings, so that every preview shows them (the CLI hides info messages); a database with nothing to adopt prints none.

@@ -17,6 +17,7 @@ Rows that break a rule refuse the deployment in one message, before anything cha
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,7 +30,6 @@ from psycopg import sql
 from .config import ConnectionSettings
 from .db import connect, render, sql_text
 from .jobs_file import JobDefinition, job_problems
-from .jobs_import import job_field_changes
 from .providers.table import TableInputs, conformance_report
 
 # Only history may keep rows that break a rule. Job rows are definitions that every execution's statistics update
@@ -243,11 +243,13 @@ def _job_problems(rows: Sequence[dict[str, Any]], jobs: Sequence[JobDefinition])
     return lines
 
 
-def survey(connection: ConnectionSettings, tables: Sequence[TableInputs], function_signatures: Sequence[str],
+def survey(connection: ConnectionSettings | psycopg.Connection, tables: Sequence[TableInputs], function_signatures: Sequence[str],
            policy_names: Sequence[str], trigger_names: Sequence[str], jobs: Sequence[JobDefinition],
            keep_invalid: bool) -> AdoptionReport:
     """Reads the database and reports (see the module's docstring); changes nothing: one transaction, rolled back.
-    Each table is compared as if no rule were kept NOT VALID, so that a kept rule whose rows are fixed shows."""
+    Each table is compared as if no rule were kept NOT VALID, so that a kept rule whose rows are fixed shows.
+    `connection`: the settings to log in with, or a connection already open (the program's reachability check's:
+    one login for both); an open connection is left open."""
     try:
         return _survey(connection, tables, function_signatures, policy_names, trigger_names, jobs, keep_invalid)
     except psycopg.Error as error:
@@ -255,11 +257,12 @@ def survey(connection: ConnectionSettings, tables: Sequence[TableInputs], functi
                               f"{str(error).strip()}); nothing was changed") from None
 
 
-def _survey(connection: ConnectionSettings, tables: Sequence[TableInputs], function_signatures: Sequence[str],
+def _survey(connection: ConnectionSettings | psycopg.Connection, tables: Sequence[TableInputs], function_signatures: Sequence[str],
             policy_names: Sequence[str], trigger_names: Sequence[str], jobs: Sequence[JobDefinition],
             keep_invalid: bool) -> AdoptionReport:
     report = AdoptionReport(keep_invalid=keep_invalid)
-    with connect(connection) as conn, conn.transaction(force_rollback=True), conn.cursor() as cur:
+    opened = contextlib.nullcontext(connection) if isinstance(connection, psycopg.Connection) else connect(connection)
+    with opened as conn, conn.transaction(force_rollback=True), conn.cursor() as cur:
         cur.execute("SET LOCAL search_path = pg_catalog, pg_temp")
         cur.execute("SET LOCAL lock_timeout = '10s'")
         cur.execute(sql_text("adopt/statistics_kept.sql"))
@@ -267,14 +270,16 @@ def _survey(connection: ConnectionSettings, tables: Sequence[TableInputs], funct
         report.statistics_kept = kept
         if not (has_jobs or has_history):
             return report  # a fresh database: everything is simply created
+        # The session-local conformance function once, for every table (conformance_report would create it again).
+        cur.execute(sql_text("adopt/conform_table.function.sql"))
         for inputs in tables:
-            report.tables.append(conformance_report(cur, replace(inputs, not_valid=[])))
+            report.tables.append(conformance_report(cur, replace(inputs, not_valid=[]), function_made=True))
         names = sorted({s.split("(")[0] for s in function_signatures})
-        for name in names:
-            schema, _, function = name.partition(".")
-            signature = next(s for s in function_signatures if s.split("(")[0] == name)
-            cur.execute(sql_text("function/overloads.sql"), {"schema": schema, "name": function, "signature": signature})
-            report.dropped_functions += [row[0] for row in cur.fetchall()]
+        signatures = [next(s for s in function_signatures if s.split("(")[0] == name) for name in names]
+        cur.execute(sql_text("adopt/overloads.sql"), {"schemas": [n.partition(".")[0] for n in names],
+                                                      "names": [n.partition(".")[2] for n in names],
+                                                      "signatures": signatures})
+        report.dropped_functions = [row[0] for row in cur.fetchall()]
         if not kept:
             cur.execute(sql_text("adopt/kit_named_objects.sql"), {
                 "signatures": list(function_signatures), "tables": sorted({t.name for t in tables}),
@@ -291,11 +296,13 @@ def _survey(connection: ConnectionSettings, tables: Sequence[TableInputs], funct
             if not kept:
                 # The first deployment: jobs.yaml is written over every row it lists (`make jobs-import` first keeps
                 # the database's values); once deployed, the preview's own diff shows each job's changes.
+                from .jobs_import import job_field_changes  # a first deployment only: not imported by every preview
+
                 report.job_changes = [str(change) for change in job_field_changes(rows, jobs)]
     return report
 
 
-def survey_plan(connection: ConnectionSettings, plan: Sequence[Any], jobs: Sequence[JobDefinition],
+def survey_plan(connection: ConnectionSettings | psycopg.Connection, plan: Sequence[Any], jobs: Sequence[JobDefinition],
                 keep_invalid: bool) -> AdoptionReport:
     """`survey` of the objects a plan (scheduler_kit.model) manages."""
     from .providers.function import Function

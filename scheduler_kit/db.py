@@ -77,9 +77,8 @@ def check_reachable(settings: ConnectionSettings) -> None:
 
 
 def _begin(conn: psycopg.Connection) -> None:
-    """The first statements of every deploy transaction (the caller has opened it)."""
-    # A deploy waits for locks a bounded time instead of hanging behind a long transaction.
-    conn.execute("SET LOCAL lock_timeout = '30s'")
+    """The first statements of every deploy transaction (the caller has opened it): a bounded lock wait, then the
+    deploy lock, in one round trip."""
     conn.execute(sql_text("common/deploy_lock.sql"))
 
 
@@ -180,6 +179,12 @@ class ConnectionCache:
         for connections in idle.values():
             for conn in connections:
                 conn.close()
+
+
+def one_query(statements: list[str]) -> str:
+    """Statements as one query text for one execute without parameters (psycopg's simple query protocol). Each ends
+    on a line of its own, so a statement's last line may be a comment."""
+    return "\n;\n".join(statements)
 
 
 def fetch_one_dict(cur: psycopg.Cursor, query: str, params: Mapping[str, object] | None = None) -> dict | None:

@@ -17,7 +17,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-import jsonschema
 import yaml
 
 from .cron import FORMS as CRON_FORMS, explain as explain_cron, five_fields, matches_grammar
@@ -196,8 +195,64 @@ def _config_problems(value: Any, path: list, depth: int = 0) -> Iterator[tuple[l
 
 @functools.lru_cache(maxsize=1)
 def _schema_validator() -> jsonschema.Draft202012Validator:
-    """Read and compiled once per process: the Job provider validates every job of a preview with it."""
-    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    """Read and compiled once per process, and only for a document the direct check below does not pass."""
+    import jsonschema  # 60-160 ms of imports, paid only when there is something to report
+
+    return jsonschema.Draft202012Validator(_schema())
+
+
+@functools.lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+# The jobs.schema.json `_passes_schema` was written for (its SHA-256): with any other schema it answers False, and
+# every document goes through jsonschema (tests/fast/test_jobs_file.py fails until the two agree again).
+DIRECT_CHECK_SCHEMA = "7b276e2a7e54a55519a3d82a79cc8133b4c02865620fb55e03f1bf9400b595b3"
+
+
+@functools.lru_cache(maxsize=1)
+def _direct_check_applies() -> bool:
+    import hashlib
+
+    return hashlib.sha256(SCHEMA_PATH.read_bytes()).hexdigest() == DIRECT_CHECK_SCHEMA
+
+
+def _passes_schema(data: Any) -> bool:
+    """True only when jsonschema would find nothing wrong with `data` (the same keywords, read from the schema,
+    applied as jsonschema applies them: isinstance for types, len for lengths, re.search for patterns); False
+    means "ask jsonschema", which finds the problems and words them. A valid file (every preview, every Job
+    resource's check in the provider) is so checked without importing jsonschema at all."""
+    if not _direct_check_applies() or not isinstance(data, dict) or set(data) != {"jobs"}:
+        return False
+    schema = _schema()
+    jobs = data["jobs"]
+    if not isinstance(jobs, list) or len(jobs) > schema["properties"]["jobs"]["maxItems"]:
+        return False
+    job = schema["$defs"]["job"]
+    fields = job["properties"]
+    slug = schema["$defs"]["slug"]
+    rules = {name: slug if "$ref" in rule else rule for name, rule in fields.items()}
+    required = set(job["required"])
+    for raw in jobs:
+        if not isinstance(raw, dict) or not required <= set(raw) or not set(raw) <= set(fields):
+            return False
+        for name, value in raw.items():
+            rule = rules[name]
+            kind = rule["type"]
+            if kind == "string":
+                if not (isinstance(value, str) and rule.get("minLength", 0) <= len(value) <= rule["maxLength"]
+                        and ("pattern" not in rule or re.search(rule["pattern"], value))):
+                    return False
+            elif kind == "boolean":
+                if not isinstance(value, bool):
+                    return False
+            elif kind == "object":
+                if not isinstance(value, dict):
+                    return False
+            else:
+                return False
+    return True
 
 
 _TYPE_WORDS = {"array": "a list", "object": "a mapping", "string": "a string", "boolean": "true or false",
@@ -355,7 +410,8 @@ def _document_problems(data: Any, file: str, locate: _Locator) -> list[Problem]:
     """Schema and per-job problems together, so that one run reports everything."""
     problems: list[Problem] = []
     flagged: set[str] = set()
-    for error in sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+    errors = [] if _passes_schema(data) else _schema_validator().iter_errors(data)
+    for error in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
         message, fix, path = _schema_fix(error)
         if error.validator == "additionalProperties":
             line, column = locate.key_position(path[:-1], str(path[-1]))

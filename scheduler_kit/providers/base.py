@@ -30,7 +30,7 @@ from pulumi.dynamic import (
 
 from .. import TYPE_PREFIX
 from ..config import ConnectionSettings, settings_from_mapping
-from ..db import ConnectionCache, DatabaseUnreachable, fetch_one_dict, sql_text
+from ..db import ConnectionCache, DatabaseUnreachable, fetch_one_dict, one_query, sql_text
 
 OUTPUT_KEYS = ("live", "applied")
 InputsT = TypeVar("InputsT")
@@ -85,8 +85,12 @@ class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
         raise NotImplementedError
 
     def apply(self, cur: psycopg.Cursor, inputs: InputsT) -> None:
-        for statement in self.script(inputs):
-            cur.execute(statement)
+        # The object's statements in one round trip, inside the operation's transaction (and its deploy lock): with
+        # no parameters psycopg sends them as one simple query, which PostgreSQL runs in order; the first that fails
+        # raises its own error and the transaction rolls back, as one execute per statement did.
+        statements = self.script(inputs)
+        if statements:
+            cur.execute(one_query(statements))
 
     def inspect(self, cur: psycopg.Cursor, inputs: InputsT) -> Optional[dict[str, Any]]:
         raise NotImplementedError

@@ -89,11 +89,12 @@ def check_statements(inputs: TableInputs) -> list[str]:
             statements[4]]
 
 
-def conformance_report(cur: psycopg.Cursor, inputs: TableInputs) -> dict[str, Any]:
+def conformance_report(cur: psycopg.Cursor, inputs: TableInputs, function_made: bool = False) -> dict[str, Any]:
     """What applying would do to the live table, and which rules its rows break; changes nothing lasting (temporary
-    objects only: call it in a transaction that is rolled back)."""
+    objects only: call it in a transaction that is rolled back). `function_made`: the transaction has created the
+    conformance function already (the adoption survey, once for all its tables)."""
     statements = conform_statements(inputs, apply=False)
-    for statement in statements[:-2]:
+    for statement in statements[1 if function_made else 0:-2]:
         cur.execute(statement)
     cur.execute(statements[-2])
     (report,) = cur.fetchone()

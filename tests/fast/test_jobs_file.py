@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import string
 
+import jsonschema as _jsonschema
 import pytest
 import yaml
-from hypothesis import given, strategies as st
+from hypothesis import given, settings as _settings, strategies as st
 
+from scheduler_kit import jobs_file as _jobs_file
 from scheduler_kit.cron import matches_grammar
 from scheduler_kit.jobs_file import JobsFileError, load_jobs, validate_text
 from tests.support.toolchain import ROOT
@@ -249,3 +251,46 @@ def test_the_database_calls_blank_what_str_strip_removes():
     listed = {code for low, high in BLANK_RANGES for code in range(low, high + 1)}
     assert listed == {code for code in range(0x110000) if chr(code).isspace()}
     assert NOT_BLANK_PATTERN.startswith("[^\\u0009-\\u000d") and NOT_BLANK_PATTERN.endswith("\\u3000]")
+
+
+# The direct schema check (jobs_file._passes_schema): never passes a document jsonschema finds a problem in, and
+# passes every one it finds none in (so a valid file is checked without importing jsonschema).
+_st = st
+
+_TEXT = _st.one_of(_st.text(max_size=8), _st.sampled_from([
+    "", "a", "weekly-digest", "a--b", "-a", "A", "x" * 100, "x" * 101, "/api/jobs/x", "/", "api", "/a b", "/é",
+    "/x\n", "0 3 * * *", "@daily", "@Hourly", "61 * * * *", "*/15 * * * *", "0 0 31 2 *", "x" * 201, "d" * 2001]))
+_VALUE = _st.one_of(_TEXT, _st.booleans(), _st.none(), _st.integers(), _st.floats(allow_nan=False),
+                    _st.dictionaries(_st.text(max_size=3), _st.integers(), max_size=2), _st.lists(_st.integers(), max_size=2))
+_FIELD = _st.sampled_from(["name", "display_name", "description", "cron", "enabled", "service", "endpoint", "config",
+                           "unknown", "Name"])
+_JOB = _st.one_of(
+    _st.fixed_dictionaries({"name": _TEXT, "cron": _TEXT, "service": _TEXT, "endpoint": _TEXT},
+                           optional={"display_name": _TEXT, "description": _TEXT, "enabled": _st.booleans(),
+                                     "config": _st.dictionaries(_st.text(max_size=3), _VALUE, max_size=2)}),
+    _st.dictionaries(_FIELD, _VALUE, max_size=8), _VALUE)
+_DOCUMENT = _st.one_of(_st.fixed_dictionaries({"jobs": _st.lists(_JOB, max_size=3)}),
+                       _st.dictionaries(_st.sampled_from(["jobs", "job", "extra"]), _st.one_of(_VALUE, _st.lists(_JOB, max_size=2)),
+                                        max_size=2), _VALUE)
+
+
+def test_the_direct_check_was_written_for_this_schema():
+    """Edited jobs.schema.json? Update jobs_file._passes_schema to its keywords, then DIRECT_CHECK_SCHEMA to its
+    SHA-256: until then every document goes through jsonschema (correct, only slower)."""
+    assert _jobs_file._direct_check_applies()
+
+
+@_settings(max_examples=3000, deadline=None)
+@given(_DOCUMENT)
+def test_the_direct_check_agrees_with_jsonschema(document):
+    valid = not list(_jsonschema.Draft202012Validator(_jobs_file._schema()).iter_errors(document))
+    assert _jobs_file._passes_schema(document) == valid
+
+
+def test_the_direct_check_passes_valid_files_and_jsonschema_reports_the_rest():
+    good = {"jobs": [{"name": "weekly-digest", "cron": "0 3 * * 1", "service": "mailer", "endpoint": "/api/jobs/x",
+                      "display_name": "Digest", "description": "d", "enabled": False, "config": {"a": [1]}}]}
+    assert _jobs_file._passes_schema(good)
+    assert not _jobs_file._passes_schema({"jobs": [{**good["jobs"][0], "enabled": "yes"}]})
+    assert not _jobs_file._passes_schema({"jobs": [{**good["jobs"][0], "cron": "61 * * * *"}]})
+    assert not _jobs_file._passes_schema({"jobs": [good["jobs"][0]] * 1001})
