@@ -10,7 +10,9 @@
 #             and a NON-superuser `postgres` owning the database (what `url` prints: users deploy as it).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# -P: the checkout's physical path. A copy of the kit whose toolchain/ and .local/ link to a checkout (a `source`
+# mutant's tree, tests/mutants/run.py) then names that checkout's cluster, instead of starting one of its own.
+root="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 profile="${SCHEDKIT_DB_PROFILE:-postgres}"
 if [ "${1:-}" = "--profile" ]; then profile="${2:-}"; shift 2; fi
 case "$profile" in
