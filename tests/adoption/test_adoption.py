@@ -203,21 +203,20 @@ def test_keep_invalid_rows_adds_the_broken_constraints_not_valid_and_validates_t
             valid = sorted(c for c, ok in validated.items() if c not in BROKEN_CONSTRAINTS and not ok)
             if valid:
                 problems.append(f"constraints no old row breaks were left NOT VALID too: {valid}")
-        # New writes are checked all the same.
+        # New writes are checked all the same, and so is a kept row written again (a new row version is checked
+        # against NOT VALID constraints too, until the row is fixed: docs/adopting.md).
+        writes = {"a new 'cancelled' execution":
+                  "INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at)"
+                  " VALUES ('hourly-sync', 'cancelled', now(), now())",
+                  "an UPDATE of a kept 'cancelled' execution":
+                  "UPDATE public.scheduled_jobs SET metadata = '{\"touched\": true}'"
+                  " WHERE id = (SELECT id FROM public.scheduled_jobs WHERE status = 'cancelled' LIMIT 1)"}
         with psycopg.connect(legacy.actor_dsn) as actor:
-            out = attempt(actor, gateway, tokens.service(),
-                          "INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at)"
-                          " VALUES ('hourly-sync', 'cancelled', now(), now())")
-            if out.ok or "scheduled_jobs_status_check" not in out.message:
-                problems.append(f"a new 'cancelled' execution was not refused by scheduled_jobs_status_check: {out}")
-            actor.rollback()
-            # A kept row written again is a new row version: checked too, until it is fixed (docs/adopting.md).
-            out = attempt(actor, gateway, tokens.service(),
-                          "UPDATE public.scheduled_jobs SET metadata = '{\"touched\": true}'"
-                          " WHERE id = (SELECT id FROM public.scheduled_jobs WHERE status = 'cancelled' LIMIT 1)")
-            if out.ok or "scheduled_jobs_status_check" not in out.message:
-                problems.append(f"an UPDATE of a kept 'cancelled' execution was not refused: {out}")
-            actor.rollback()
+            for what, statement in writes.items():
+                out = attempt(actor, gateway, tokens.service(), statement)
+                if out.ok or "scheduled_jobs_status_check" not in out.message:
+                    problems.append(f"{what} was not refused by scheduled_jobs_status_check: {out}")
+                actor.rollback()
         assert not problems, "\n".join(problems)
 
         with psycopg.connect(legacy.dsn) as conn:  # the user repairs the rows the up reported
