@@ -1,6 +1,12 @@
 """pgrls over the deployed database, against the kit's allowlist of intentional findings (`make lint`).
 
     python -m scheduler_kit.pgrls_lint --allowlist lint/pgrls-allowlist.yaml     # DSN in $DATABASE_URL
+    python -m scheduler_kit.pgrls_lint --supabase-profile                        # see below
+
+`--supabase-profile` lints the kit as a Supabase project gets it: `make sql TARGET=supabase`'s migration applied to
+a throwaway database of the Supabase-shaped local cluster (dropped afterwards), against the kit's allowlist and
+lint/pgrls-supabase-platform.yaml (what the platform itself brings: its roles, the application's users table).
+--allowlist may be given more than once; every allowlisted location must match a finding of the run.
 
 The allowlist (docs/linting.md) is a YAML list; each entry names a pgrls rule, the locations it allows (exact, or
 fnmatch patterns such as public.*.*_service) and the reason the finding is intended:
@@ -25,10 +31,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ALLOWLIST = ROOT / "lint" / "pgrls-allowlist.yaml"
+SUPABASE_PLATFORM_ALLOWLIST = ROOT / "lint" / "pgrls-supabase-platform.yaml"
 # The kit's schemas: the API tables and functions (public) and the private helpers (scheduler_private).
 SCHEMAS = "public,scheduler_private"
 
@@ -52,6 +60,7 @@ class Allowance:
     pattern: str
     reason: str
     entry: int
+    source: str = ""  # the allowlist file it comes from
 
     def allows(self, finding: Finding) -> bool:
         return finding.rule.upper() == self.rule.upper() and fnmatch.fnmatchcase(finding.location, self.pattern)
@@ -91,7 +100,7 @@ def parse_allowlist(data: object, source: str = "the allowlist") -> list[Allowan
             raise AllowlistError(f"{where} ({rule}): `locations` must list one or more locations or patterns")
         if not isinstance(reason, str) or not reason.strip():
             raise AllowlistError(f"{where} ({rule}): every entry needs a `reason` saying why the finding is intended")
-        allowances += [Allowance(rule.strip(), location, reason.strip(), index) for location in locations]
+        allowances += [Allowance(rule.strip(), location, reason.strip(), index, source) for location in locations]
     return allowances
 
 
@@ -133,7 +142,7 @@ def report(outcome: Outcome, allowlist: str) -> str:
         lines.append(f"  fix it in the kit's SQL or policies, or add it to {allowlist} with the reason it is intended")
     for allowance in outcome.stale:
         lines.append(f"pgrls: stale allowlist location {allowance.rule} {allowance.pattern} (entry "
-                     f"{allowance.entry + 1} of {allowlist}) matches no finding: remove it")
+                     f"{allowance.entry + 1} of {allowance.source or allowlist}) matches no finding: remove it")
     by_rule: dict[str, int] = {}
     for finding, _ in outcome.allowed:
         by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
@@ -145,8 +154,6 @@ def report(outcome: Outcome, allowlist: str) -> str:
 
 def check_deployed(dsn: str) -> None:
     """RuntimeError unless the database answers and holds the kit (else every allowlist entry would read as stale)."""
-    import psycopg
-
     try:
         with psycopg.connect(dsn, connect_timeout=10) as conn:
             deployed = conn.execute("SELECT to_regclass('public.job_schedules') IS NOT NULL").fetchone()[0]
@@ -169,20 +176,50 @@ def run_pgrls(dsn: str, schemas: str = SCHEMAS) -> dict:
         raise RuntimeError(f"pgrls lint printed no JSON report: {done.stdout[:500]!r} {done.stderr[:500]!r}") from None
 
 
+def lint_supabase_profile() -> dict:
+    """The pgrls report of the kit's migration for target supabase, applied to a throwaway database of the
+    Supabase-shaped local cluster (started if it is not running), which is dropped whatever happens."""
+    from .export_sql import build
+    from .local_cluster import Cluster
+
+    cluster = Cluster.start("supabase")
+    database = cluster.create_database("schedkit_lint")
+    try:
+        with psycopg.connect(cluster.dsn_for(database), autocommit=True) as conn:  # as the project's postgres
+            conn.execute(build("supabase", protect_history=False))
+        return run_pgrls(cluster.dsn_for(database))
+    finally:
+        cluster.drop_database(database)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scheduler_kit.pgrls_lint", description=__doc__.splitlines()[0])
-    parser.add_argument("--allowlist", type=Path, default=DEFAULT_ALLOWLIST)
+    parser.add_argument("--allowlist", type=Path, action="append",
+                        help=f"default: {_shown(DEFAULT_ALLOWLIST)} (with --supabase-profile, also "
+                             f"{_shown(SUPABASE_PLATFORM_ALLOWLIST)})")
     parser.add_argument("--schemas", default=SCHEMAS)
     parser.add_argument("--report", type=Path, help="a pgrls JSON report to read instead of running pgrls")
+    parser.add_argument("--supabase-profile", action="store_true",
+                        help="lint the migration for target supabase on the Supabase-shaped local cluster")
     args = parser.parse_args(argv)
+    allowlists = args.allowlist or [DEFAULT_ALLOWLIST, *([SUPABASE_PLATFORM_ALLOWLIST] if args.supabase_profile else [])]
     try:
-        allowances = load_allowlist(args.allowlist)
+        allowances = [a for path in allowlists for a in load_allowlist(path)]
     except AllowlistError as error:
         print(f"pgrls: {error}", file=sys.stderr)
         return 2
     try:
         if args.report:
             data = json.loads(args.report.read_text())
+        elif args.supabase_profile:
+            data = lint_supabase_profile()
         else:
             dsn = os.environ.get("DATABASE_URL", "")
             if not dsn:
@@ -193,12 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, OSError, json.JSONDecodeError) as error:
         print(f"pgrls: could not lint the database: {error}", file=sys.stderr)
         return 2
+    except psycopg.Error as error:  # the throwaway database of --supabase-profile
+        print(f"pgrls: could not lint the database: {str(error).strip()}", file=sys.stderr)
+        return 2
     outcome = match(findings_of(data), allowances)
-    try:
-        shown = args.allowlist.resolve().relative_to(ROOT)
-    except ValueError:
-        shown = args.allowlist
-    print(report(outcome, str(shown)))
+    print(report(outcome, " or ".join(_shown(path) for path in allowlists)))
     return 0 if outcome.ok else 1
 
 

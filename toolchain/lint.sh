@@ -3,7 +3,9 @@
 # any of them found something (2 when one could not run at all).
 #   - shellcheck -x over every shell script of the repository (*.sh, and tracked files with a sh/bash shebang);
 #   - actionlint over .github/workflows/, with shellcheck on PATH so that it checks the `run:` scripts too;
-#   - pgrls over the deployed local stack's database, against lint/pgrls-allowlist.yaml (after `make up`).
+#   - pgrls over the deployed local stack's database, against lint/pgrls-allowlist.yaml (after `make up`);
+#   - pgrls over the kit as a Supabase project gets it (`make sql TARGET=supabase`'s migration in a throwaway
+#     database of the Supabase-shaped local cluster), against that allowlist and lint/pgrls-supabase-platform.yaml.
 # LINT_DSN=... lints that database instead of the local stack's (`toolchain/localdb.sh url`).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,6 +64,10 @@ if [ -z "$dsn" ]; then
 fi
 step=0; DATABASE_URL="$dsn" .venv/bin/python -m scheduler_kit.pgrls_lint --allowlist lint/pgrls-allowlist.yaml || step=$?
 note pgrls "$step"
+
+echo "== pgrls over the migration for target supabase, on a throwaway Supabase-shaped database"
+step=0; .venv/bin/python -m scheduler_kit.pgrls_lint --supabase-profile || step=$?
+note "pgrls (supabase profile)" "$step"
 
 if [ "$status" = 0 ]; then log "all clean"; else log "lint failed (see above)"; fi
 exit "$status"

@@ -86,3 +86,30 @@ def test_the_command_exits_1_on_a_new_finding_and_names_it(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "new finding SEC001 (error) at public.new_table" in out
     assert out.count("matches no finding: remove it") == 3
+
+
+def test_several_allowlists_allow_together_and_a_stale_location_names_its_file(tmp_path, capsys):
+    """The Supabase pass reads the kit's allowlist and the platform's: a finding either allows passes, and a stale
+    location is reported against the file that lists it."""
+    kit, platform = tmp_path / "kit.yaml", tmp_path / "platform.yaml"
+    kit.write_text(yaml.safe_dump(ALLOWLIST[:1]))
+    platform.write_text(yaml.safe_dump([{"rule": "SEC016", "locations": ["postgres", "gone_role"],
+                                         "reason": "the platform's own role"}]))
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"violations": [
+        {"rule_id": "SEC016", "severity": "warning", "message": "m", "location": "service_role"},
+        {"rule_id": "SEC016", "severity": "warning", "message": "m", "location": "postgres"}]}))
+    arguments = ["--allowlist", str(kit), "--allowlist", str(platform), "--report", str(report)]
+    assert pgrls_lint.main(arguments) == 1
+    out = capsys.readouterr().out
+    assert "stale allowlist location SEC016 gone_role (entry 1 of " + str(platform) in out
+    assert "2 allowlisted" in out and "0 new" in out
+    assert pgrls_lint.main(["--allowlist", str(kit), "--report", str(report)]) == 1  # postgres alone is new
+    assert "new finding SEC016 (warning) at postgres" in capsys.readouterr().out
+
+
+def test_the_platform_allowlist_is_well_formed_and_names_no_kit_object():
+    allowances = pgrls_lint.load_allowlist(pgrls_lint.SUPABASE_PLATFORM_ALLOWLIST)
+    kit = ("job_schedules", "scheduled_jobs", "job_execution_rollups", "scheduler_private", "service_role",
+           "authenticator", "anon", "authenticated")
+    assert allowances and not [a.pattern for a in allowances if any(name in a.pattern for name in kit)]
