@@ -38,4 +38,4 @@ def stack_files() -> set[str]:
     """The bench's stack files in this checkout's file backend (its throwaway stacks, test-schedkit_bench_* and
     bench-empty-*, and their backups must be gone after it; other tests' stacks come and go meanwhile)."""
     state = ROOT / ".local" / "state" / ".pulumi" / "stacks"
-    return {str(p.relative_to(state)) for p in state.rglob("*bench*")} if state.exists() else set()
+    return {str(p.relative_to(state)) for p in state.rglob("*bench*") if p.is_file()} if state.exists() else set()
