@@ -17,7 +17,6 @@ Rows that break a rule refuse the deployment in one message, before anything cha
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,8 +26,7 @@ import psycopg
 import yaml
 from psycopg import sql
 
-from .config import ConnectionSettings
-from .db import connect, render, sql_text
+from .db import render, sql_text
 from .jobs_file import JobDefinition, job_problems
 from .providers.table import TableInputs, conformance_report
 
@@ -243,26 +241,24 @@ def _job_problems(rows: Sequence[dict[str, Any]], jobs: Sequence[JobDefinition])
     return lines
 
 
-def survey(connection: ConnectionSettings | psycopg.Connection, tables: Sequence[TableInputs], function_signatures: Sequence[str],
+def survey(conn: psycopg.Connection, tables: Sequence[TableInputs], function_signatures: Sequence[str],
            policy_names: Sequence[str], trigger_names: Sequence[str], jobs: Sequence[JobDefinition],
            keep_invalid: bool) -> AdoptionReport:
     """Reads the database and reports (see the module's docstring); changes nothing: one transaction, rolled back.
     Each table is compared as if no rule were kept NOT VALID, so that a kept rule whose rows are fixed shows.
-    `connection`: the settings to log in with, or a connection already open (the program's reachability check's:
-    one login for both); an open connection is left open."""
+    `conn`: an open connection (the program's, whose login is its reachability check), left open."""
     try:
-        return _survey(connection, tables, function_signatures, policy_names, trigger_names, jobs, keep_invalid)
+        return _survey(conn, tables, function_signatures, policy_names, trigger_names, jobs, keep_invalid)
     except psycopg.Error as error:
         raise AdoptionRefused(f"could not read the database to plan the deployment ({type(error).__name__}: "
                               f"{str(error).strip()}); nothing was changed") from None
 
 
-def _survey(connection: ConnectionSettings | psycopg.Connection, tables: Sequence[TableInputs], function_signatures: Sequence[str],
+def _survey(conn: psycopg.Connection, tables: Sequence[TableInputs], function_signatures: Sequence[str],
             policy_names: Sequence[str], trigger_names: Sequence[str], jobs: Sequence[JobDefinition],
             keep_invalid: bool) -> AdoptionReport:
     report = AdoptionReport(keep_invalid=keep_invalid)
-    opened = contextlib.nullcontext(connection) if isinstance(connection, psycopg.Connection) else connect(connection)
-    with opened as conn, conn.transaction(force_rollback=True), conn.cursor() as cur:
+    with conn.transaction(force_rollback=True), conn.cursor() as cur:
         cur.execute("SET LOCAL search_path = pg_catalog, pg_temp")
         cur.execute("SET LOCAL lock_timeout = '10s'")
         cur.execute(sql_text("adopt/statistics_kept.sql"))
@@ -302,7 +298,7 @@ def _survey(connection: ConnectionSettings | psycopg.Connection, tables: Sequenc
     return report
 
 
-def survey_plan(connection: ConnectionSettings | psycopg.Connection, plan: Sequence[Any], jobs: Sequence[JobDefinition],
+def survey_plan(conn: psycopg.Connection, plan: Sequence[Any], jobs: Sequence[JobDefinition],
                 keep_invalid: bool) -> AdoptionReport:
     """`survey` of the objects a plan (scheduler_kit.model) manages."""
     from .providers.function import Function
@@ -311,5 +307,5 @@ def survey_plan(connection: ConnectionSettings | psycopg.Connection, plan: Seque
     from .providers.trigger import Trigger
 
     of = lambda kind: [item.inputs for item in plan if item.kind is kind]  # noqa: E731
-    return survey(connection, of(Table), [f.signature for f in of(Function)], [p.name for p in of(Policy)],
+    return survey(conn, of(Table), [f.signature for f in of(Function)], [p.name for p in of(Policy)],
                   [t.name for t in of(Trigger)], jobs, keep_invalid)

@@ -71,11 +71,6 @@ def connect(settings: ConnectionSettings, autocommit: bool = False) -> psycopg.C
         raise DatabaseUnreachable(settings.failure(str(exc))) from None
 
 
-def check_reachable(settings: ConnectionSettings) -> None:
-    """Connects once and disconnects: DatabaseUnreachable when that fails."""
-    connect(settings, autocommit=True).close()
-
-
 def _begin(conn: psycopg.Connection) -> None:
     """The first statements of every deploy transaction (the caller has opened it): a bounded lock wait, then the
     deploy lock, in one round trip."""

@@ -198,3 +198,22 @@ def test_the_blocks_the_readme_marks_safe_run(block):
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=ROOT, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, f"{block}\nexit {result.returncode}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+
+
+def setup_commands() -> list[str]:
+    """The README's two set-up commands: the shell block under "## Set-up", comments cut."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("\n## Set-up", 1)[1].split("\n## ", 1)[0]
+    _, blocks = split_markdown(section)
+    body = next(body for _, fence, body in blocks if fence in SHELL_FENCES)
+    return [line.split("#", 1)[0].strip() for line in body.splitlines() if line.split("#", 1)[0].strip()]
+
+
+def test_ci_runs_the_readmes_set_up_commands_as_written():
+    """.ci/run is the README's two commands on a clean clone: each must stand in it as a line of its own, unchanged
+    (no extra arguments, variables or targets), the set-up command before the test command."""
+    commands = setup_commands()
+    assert len(commands) == 2, commands
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert all(command in ci_lines for command in commands), (commands, ".ci/run")
+    assert ci_lines.index(commands[0]) < ci_lines.index(commands[1])
