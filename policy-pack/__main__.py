@@ -54,7 +54,9 @@ def history_protected(args: ResourceValidationArgs, report_violation: ReportViol
 
 
 def grants_within_the_plan(args: ResourceValidationArgs, report_violation: ReportViolation):
-    if _kit(args) == "Grant":
+    if _kit(args) == "Privileges":
+        _report(report_violation, guards.privileges_within_allowance(args.name, _plain(args.props), ALLOWANCE))
+    elif _kit(args) == "Grant":  # a stack's state from before the Privileges kind (`pulumi policy analyze`)
         _report(report_violation, guards.grant_within_allowance(args.name, _plain(args.props), ALLOWANCE))
 
 
@@ -90,7 +92,7 @@ PolicyPack(
                                  description="On every stack but local, the history tables are protected and "
                                              "retained on delete."),
         ResourceValidationPolicy(name="grants-within-the-plan", validate=grants_within_the_plan,
-                                 description="No Grant resource gives a role more than the pinned allowance "
+                                 description="No Privileges resource gives a role more than the pinned allowance "
                                              "(policy-pack/allowed_grants.json) allows."),
         ResourceValidationPolicy(name="admin-checks-in-a-subselect", validate=admin_checks_in_a_subselect,
                                  description="Every admin check in an RLS policy is wrapped in a sub-select."),

@@ -72,8 +72,18 @@ def load_allowance(path: Path = HERE / "allowed_grants.json") -> dict:
     return json.loads(path.read_text(encoding="utf-8"))["grants"]
 
 
+def privileges_within_allowance(name: str, props: dict, allowance: dict) -> list[str]:
+    """A Privileges resource gives each grantee at most what the pinned allowance lists for that object."""
+    return [problem for grantee, granted in sorted((props.get("grants") or {}).items())
+            for problem in grant_within_allowance(name, {
+                "grantee": grantee, "object_type": props.get("object_type"), "object": props.get("object"),
+                "privileges": (granted or {}).get("privileges"), "column_privileges": (granted or {}).get("columns")},
+                allowance)]
+
+
 def grant_within_allowance(name: str, props: dict, allowance: dict) -> list[str]:
-    """A Grant resource gives its grantee at most what the pinned allowance lists for that object."""
+    """One grantee's privileges on one object within what the pinned allowance lists for it (also the props of a
+    retired Grant resource, which a state analysis of a stack deployed before the Privileges kind still meets)."""
     grantee, object_type, obj = props.get("grantee"), props.get("object_type"), props.get("object")
     ceiling = allowance.get(object_type, {}).get(obj, {}).get(grantee)
     where = f"{name}: {object_type} {obj} to {grantee}"

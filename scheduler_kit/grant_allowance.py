@@ -2,7 +2,7 @@
 
     python -m scheduler_kit.grant_allowance [-o policy-pack/allowed_grants.json] [--check]
 
-The CrossGuard pack (policy-pack/) refuses any Grant resource that gives a role more than this file allows. The
+The CrossGuard pack (policy-pack/) refuses any Privileges resource that gives a role more than this file allows. The
 file is a reviewed copy, not read from model.py at preview time: if the pack derived its allowance from the plan, a
 hand edit of model.py that widens a grant would widen the allowance with it and pass. Widening a grant therefore
 takes two visible changes, model.py and this file (which a platform team can own, e.g. with CODEOWNERS).
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .config import settings_from_mapping
 from .model import full_plan
-from .providers.grant import Grant
+from .providers.privileges import Privileges
 
 OUTPUT = Path(__file__).resolve().parent.parent / "policy-pack" / "allowed_grants.json"
 
@@ -29,14 +29,14 @@ def allowance() -> dict:
     for target in ("postgres", "supabase"):
         plan = full_plan(settings_from_mapping({"host": "unused", "target": target}, with_password=False))
         for item in plan:
-            if item.kind is not Grant:
+            if item.kind is not Privileges:
                 continue
-            g = item.inputs
-            entry = allowed.setdefault(g.object_type, {}).setdefault(g.object, {}).setdefault(
-                g.grantee, {"privileges": [], "columns": {}})
-            entry["privileges"] = sorted(set(entry["privileges"]) | set(g.privileges))
-            for privilege, columns in g.column_privileges.items():
-                entry["columns"][privilege] = sorted(set(entry["columns"].get(privilege, [])) | set(columns))
+            for grantee, granted in item.inputs.grants.items():
+                entry = allowed.setdefault(item.inputs.object_type, {}).setdefault(item.inputs.object, {}).setdefault(
+                    grantee, {"privileges": [], "columns": {}})
+                entry["privileges"] = sorted(set(entry["privileges"]) | set(granted["privileges"]))
+                for privilege, columns in granted["columns"].items():
+                    entry["columns"][privilege] = sorted(set(entry["columns"].get(privilege, [])) | set(columns))
     return allowed
 
 

@@ -23,9 +23,8 @@ from .policies import load_policies
 from .providers.admin_lookup import AdminLookup, AdminLookupInputs
 from .providers.base import SqlObject
 from .providers.function import Function, FunctionInputs
-from .providers.grant import Grant, GrantInputs
 from .providers.policy import Policy
-from .providers.privileges import UnlistedPrivileges, UnlistedPrivilegesInputs
+from .providers.privileges import Privileges, PrivilegesInputs, expected_acl
 from .providers.role import Role, RoleInputs
 from .providers.row_security import RowSecurity, RowSecurityInputs
 from .providers.schema import Schema, SchemaInputs
@@ -105,16 +104,16 @@ def _trigger(name: str, table: str, after: tuple[str, ...]) -> Planned:
 
 def _grants(object_type: str, obj: str, by_grantee: dict[str, list[str]], after: tuple[str, ...],
             columns: dict[str, dict[str, list[str]]] | None = None) -> list[Planned]:
-    return [
-        Planned(
-            f"grant-{object_type}-{obj.split('(')[0]}-{grantee}",
-            Grant,
-            GrantInputs(grantee=grantee, object_type=object_type, object=obj, privileges=sorted(privileges),
-                        column_privileges=(columns or {}).get(grantee, {})),
-            after,
-        )
-        for grantee, privileges in by_grantee.items()
-    ]
+    """The object's whole ACL, one resource: every grantee the model names (an empty list is a deliberate nothing)."""
+    return [Planned(
+        f"privileges-{object_type}-{obj.split('(')[0]}",
+        Privileges,
+        PrivilegesInputs(object_type=object_type, object=obj, grants={
+            grantee: {"privileges": sorted(privileges),
+                      "columns": {p: sorted(c) for p, c in (columns or {}).get(grantee, {}).items()}}
+            for grantee, privileges in by_grantee.items()}),
+        after,
+    )]
 
 
 def supabase_base_plan(settings: StackSettings) -> list[Planned]:
@@ -244,28 +243,15 @@ def _object_of(item: Planned) -> tuple[str, str] | None:
 
 def with_exact_privileges(plan: list[Planned]) -> list[Planned]:
     """Gives each table, function and schema of the plan its final ACL (its own transaction narrows to it: private
-    from the first statement, see providers/privacy.py) and adds, after it and its grants, the sweep that revokes
-    what roles the plan does not list hold on it, so the grants of the plan are the object's whole ACL."""
+    from the first statement, see providers/privacy.py), and each object the plan lists no privileges for a
+    Privileges resource of its own (owner only), after it: so every object's ACL is exactly the plan's."""
     acls = object_acls(plan)
     plan = [dataclasses.replace(item, inputs=dataclasses.replace(item.inputs, final_acl=acls[target]))
             if (target := _object_of(item)) else item for item in plan]
-    grants: dict[tuple[str, str], list[Planned]] = {}
-    for item in plan:
-        if item.kind is Grant:
-            grants.setdefault((item.inputs.object_type, item.inputs.object), []).append(item)
-    sweeps = []
-    for item in plan:
-        target = _object_of(item)
-        if target is None:
-            continue
-        listed = grants.get(target, [])
-        sweeps.append(Planned(
-            f"privileges-{target[0]}-{target[1].split('(')[0]}", UnlistedPrivileges,
-            UnlistedPrivilegesInputs(object_type=target[0], object=target[1],
-                                     listed=sorted({g.inputs.grantee for g in listed})),
-            (item.key, *(g.key for g in listed)),
-        ))
-    return [*plan, *sweeps]
+    covered = {(item.inputs.object_type, item.inputs.object) for item in plan if item.kind is Privileges}
+    owner_only = [_grants(target[0], target[1], {}, (item.key,))[0]
+                  for item in plan if (target := _object_of(item)) and target not in covered]
+    return [*plan, *owner_only]
 
 
 def object_acls(plan: list[Planned]) -> dict[tuple[str, str], dict[str, dict]]:
@@ -273,11 +259,8 @@ def object_acls(plan: list[Planned]) -> dict[tuple[str, str], dict[str, dict]]:
     The catalog tests compare the live database with this, so the expected grants are derived, never re-typed."""
     acls: dict[tuple[str, str], dict[str, dict]] = {t: {} for t in filter(None, map(_object_of, plan))}
     for item in plan:
-        if item.kind is Grant and (item.inputs.privileges or item.inputs.column_privileges):
-            acls.setdefault((item.inputs.object_type, item.inputs.object), {})[item.inputs.grantee] = {
-                "privileges": sorted(item.inputs.privileges),
-                "columns": {p: sorted(c) for p, c in item.inputs.column_privileges.items()},
-            }
+        if item.kind is Privileges:
+            acls.setdefault((item.inputs.object_type, item.inputs.object), {}).update(expected_acl(item.inputs.grants))
     return acls
 
 

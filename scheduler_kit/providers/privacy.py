@@ -2,12 +2,12 @@
 by its own provider in the transaction that creates or re-creates it.
 
 On Supabase every table and function `postgres` creates in `public` is born with ALL for anon, authenticated and
-service_role (the project's default privileges), and every function with EXECUTE for PUBLIC. The Grant,
-UnlistedPrivileges and RowSecurity resources make an object exact, but each in a later transaction: a deploy that
+service_role (the project's default privileges), and every function with EXECUTE for PUBLIC. The Privileges and
+RowSecurity resources make an object exact, but each in a later transaction: a deploy that
 stopped before them left the object open. So the object's own transaction narrows every role's privileges to at
 most the object's final ACL (the plan's, `object_acls` in scheduler_kit/model.py) and, for a table, enables and
-forces row level security, before it commits. Narrowing only: access is widened afterwards by the Grant resources
-alone. An existing object the kit adopts with wider grants is narrowed at its own step the same way.
+forces row level security, before it commits. Narrowing only: access is widened afterwards by the Privileges
+resources alone. An existing object the kit adopts with wider grants is narrowed at its own step the same way.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from scheduler_kit import sdk_chatter
-from scheduler_kit.providers.grant import GrantProvider
+from scheduler_kit.providers.privileges import PrivilegesProvider
 from scheduler_kit.providers.job import JobProvider
 from scheduler_kit.providers.table import TableProvider
 
@@ -16,7 +16,7 @@ from scheduler_kit.providers.table import TableProvider
 def test_the_provider_pickle_is_a_reference_not_the_kit():
     """What a resource carries as __provider: the class by name and an empty instance (docs/deploy-speed.md),
     so the provider process imports the kit rather than unpickling a copy of it."""
-    for kind in (GrantProvider, JobProvider, TableProvider):
+    for kind in (PrivilegesProvider, JobProvider, TableProvider):
         assert len(serialize_provider(kind())) < 200
 
 

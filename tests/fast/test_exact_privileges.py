@@ -1,12 +1,12 @@
-"""The plan's exact-privilege bookkeeping (pure logic): every object the kit creates gets one sweep that lists
-exactly the grantees of its Grant resources, and the derived ACLs are what the catalog tests compare against."""
+"""The plan's exact-privilege bookkeeping (pure logic): every object the kit creates gets exactly one Privileges
+resource, after the object, and the derived ACLs (what the catalog tests compare against) are those resources'."""
 
 from __future__ import annotations
 
 from scheduler_kit.model import object_acls
 from scheduler_kit.providers.admin_lookup import AdminLookupInputs, describe_writers
-from scheduler_kit.providers.grant import Grant
-from scheduler_kit.providers.privileges import UnlistedPrivileges
+from scheduler_kit.model import _object_of
+from scheduler_kit.providers.privileges import Privileges, PrivilegesProvider, expected_acl
 from tests.support.plan import kit_plan
 
 
@@ -14,18 +14,32 @@ def plan_for(target: str):
     return kit_plan(target)
 
 
-def test_every_object_has_one_sweep_listing_exactly_its_grantees():
+def test_every_object_has_exactly_one_privileges_resource_after_it():
     for target in ("postgres", "supabase"):
         plan = plan_for(target)
-        sweeps = {(p.inputs.object_type, p.inputs.object): p for p in plan if p.kind is UnlistedPrivileges}
-        assert set(sweeps) == set(object_acls(plan)), target
-        for (object_type, name), sweep in sweeps.items():
-            grantees = {p.inputs.grantee for p in plan
-                        if p.kind is Grant and (p.inputs.object_type, p.inputs.object) == (object_type, name)}
-            assert set(sweep.inputs.listed) == grantees, name
-            grant_keys = {p.key for p in plan if p.kind is Grant and p.inputs.grantee in grantees
-                          and (p.inputs.object_type, p.inputs.object) == (object_type, name)}
-            assert grant_keys <= set(sweep.after), f"{name}: the sweep must come after the object's grants"
+        objects = {_object_of(p): p.key for p in plan if _object_of(p)}
+        resources = [p for p in plan if p.kind is Privileges]
+        assert sorted((p.inputs.object_type, p.inputs.object) for p in resources) == sorted(objects), target
+        for item in resources:
+            assert objects[(item.inputs.object_type, item.inputs.object)] in item.after, item.key
+            assert PrivilegesProvider().validate(item.inputs) == [], item.key
+            assert object_acls(plan)[(item.inputs.object_type, item.inputs.object)] == expected_acl(item.inputs.grants)
+
+
+def test_the_privileges_inputs_are_checked_field_by_field():
+    provider = PrivilegesProvider()
+    inputs = Privileges.provider_type.inputs_type
+    assert provider.validate(inputs("view", "public.x", {})) == [
+        "object_type: 'view' is not one of table, function, schema"]
+    assert provider.validate(inputs("function", "public.f(integer)", {
+        "anon": {"privileges": ["SELECT"], "columns": {}},
+        "Robert'); drop": {"privileges": [], "columns": {}},
+        "authenticated": {"privileges": ["EXECUTE"], "columns": {"UPDATE": ["x"]}}})) == [
+        "grants: \"Robert'); drop\" is not a role name (lower case) or PUBLIC",
+        "grants: anon: 'SELECT' does not apply to a function",
+        "grants: authenticated: columns: only a table has columns"]
+    assert provider.validate(inputs("table", "public.t", {"anon": {"privileges": [], "columns": {"DELETE": ["x"]}}})) \
+        == ["grants: anon: columns: 'DELETE' is not a column privilege"]
 
 
 def test_supabase_target_sweeps_only_the_kits_own_objects():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler_kit.model import Grant, Policy, RowSecurity, object_acls
+from scheduler_kit.model import Policy, Privileges, RowSecurity, object_acls
 from tests.support.plan import kit_plan
 
 
@@ -29,7 +29,7 @@ def test_a_tables_grants_come_after_its_rls_and_every_policy_on_it(target):
             guards.setdefault(item.inputs.table, set()).add(item.key)
         if item.kind is RowSecurity:
             guards.setdefault(item.inputs.table, set()).add(item.key)
-    grants = [item for item in plan if item.kind is Grant and item.inputs.object_type == "table"]
+    grants = [item for item in plan if item.kind is Privileges and item.inputs.object_type == "table"]
     assert grants
     for grant in grants:
         missing = guards.get(grant.inputs.object, set()) - needs(plan, grant.key)

@@ -12,7 +12,7 @@ import pytest
 
 from scheduler_kit import grant_allowance, jobs_file
 from scheduler_kit.policies import load_policies
-from scheduler_kit.providers.grant import Grant
+from scheduler_kit.providers.privileges import Privileges
 from tests.support.plan import kit_plan
 from tests.support.toolchain import ROOT
 
@@ -27,8 +27,8 @@ def test_the_pinned_allowance_covers_the_kits_plan_on_both_targets():
     assert grant_allowance.exceeding(ALLOWANCE, grant_allowance.allowance()) == []
     for target in ("postgres", "supabase"):
         for item in kit_plan(target):
-            if item.kind is Grant:
-                assert guards.grant_within_allowance(item.key, dataclasses.asdict(item.inputs), ALLOWANCE) == []
+            if item.kind is Privileges:
+                assert guards.privileges_within_allowance(item.key, dataclasses.asdict(item.inputs), ALLOWANCE) == []
 
 
 def test_a_wider_grant_is_refused_naming_the_resource_and_the_privilege():
@@ -41,6 +41,18 @@ def test_a_wider_grant_is_refused_naming_the_resource_and_the_privilege():
     stranger = {**props, "grantee": "dashboard_user", "privileges": ["SELECT"], "column_privileges": {}}
     assert "lists no grant of table public.job_schedules to dashboard_user" in \
         guards.grant_within_allowance("grant-y", stranger, ALLOWANCE)[0]
+
+
+def test_a_privileges_resource_is_checked_grantee_by_grantee():
+    props = {"object_type": "table", "object": "public.job_schedules", "grants": {
+        "PUBLIC": {"privileges": [], "columns": {}},
+        "anon": {"privileges": ["SELECT"], "columns": {}},
+        "authenticated": {"privileges": ["SELECT"], "columns": {"UPDATE": ["enabled", "total_runs"]}},
+        "service_role": {"privileges": ["DELETE", "INSERT", "SELECT", "UPDATE"], "columns": {}}}}
+    found = guards.privileges_within_allowance("privileges-table-public.job_schedules", props, ALLOWANCE)
+    assert [line.split(", which")[0] for line in found] == [
+        "privileges-table-public.job_schedules: table public.job_schedules to anon: grants SELECT",
+        "privileges-table-public.job_schedules: table public.job_schedules to authenticated: grants UPDATE (total_runs)"]
 
 
 @pytest.mark.parametrize("stack, protect, drop, expected", [

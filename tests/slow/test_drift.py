@@ -25,8 +25,8 @@ HAND_EDITS = {
         " SET search_path = '' AS $$ SELECT * FROM public.scheduled_jobs $$",
         "function-public.get_job_execution_history"),
     "grant widened": ("GRANT UPDATE ON public.job_schedules TO authenticated",
-                      "grant-table-public.job_schedules-authenticated"),
-    # Roles the model lists no grant for at all: caught by the objects' UnlistedPrivileges resources.
+                      "privileges-table-public.job_schedules"),
+    # Roles the model lists no grant for at all: caught by the same per-object resources (the whole ACL).
     "grant to a role the model does not list": ("GRANT TRUNCATE ON public.scheduled_jobs TO authenticator",
                                                 "privileges-table-public.scheduled_jobs"),
     "trigger function opened to anon": ("GRANT EXECUTE ON FUNCTION public.update_job_schedule_stats() TO anon",

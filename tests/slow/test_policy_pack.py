@@ -114,7 +114,7 @@ def test_each_resource_policy_names_what_the_edited_kit_breaks(cluster, database
     passed, output = preview_output(stack)
     assert not passed
     flat = " ".join(output.split())
-    assert ("grant-table-public.scheduled_jobs-authenticated: table public.scheduled_jobs to authenticated: grants "
+    assert ("privileges-table-public.scheduled_jobs: table public.scheduled_jobs to authenticated: grants "
             "DELETE, which the allowance does not allow (allowed: SELECT)") in flat
     assert ("policy-job_schedules_select_admin_service: policy job_schedules_select_admin_service USING calls "
             "is_admin() outside a sub-select") in flat

@@ -1,9 +1,10 @@
 -- Narrows one object's privileges to at most its final ACL, in the transaction that creates or re-creates it, so
 -- that it is never reachable beyond what the model finally grants (Supabase's default privileges give the API roles
 -- ALL on every new table and function in `public`; a function is born with EXECUTE for PUBLIC). Narrowing only:
--- a privilege the final ACL lists is left as it is, and granting stays the Grant resources' job. Covers table and
--- column privileges, the sequences the table owns (the kit grants them to nobody), EXECUTE on a function, schema
--- privileges. `final_acl`: {"grantee": {"privileges": [...], "columns": {"UPDATE": ["col", ...]}}}, PUBLIC by
+-- a privilege the final ACL lists is left as it is, and granting stays the Privileges resources' job (whose apply
+-- starts with this same block: every role's privileges beyond the model go, then the model's are granted). Covers
+-- table and column privileges, the sequences the table owns (the kit grants them to nobody), EXECUTE on a function,
+-- schema privileges. `final_acl`: {"grantee": {"privileges": [...], "columns": {"UPDATE": ["col", ...]}}}, PUBLIC by
 -- that name. Idempotent, so `make sql` writes it too.
 DO $narrow$
 DECLARE

@@ -1,7 +1,7 @@
--- Privileges on one object held by roles the model does not list (the owner's own are not counted): what a
--- platform's default privileges or a hand GRANT added. `object_type` is table, function or schema; for a table the
--- result also covers its columns and the sequences it owns (serial or identity columns), which the kit grants to
--- nobody. NULL when the object does not exist.
+-- The whole ACL of one object, the owner's own privileges aside: by grantee (PUBLIC by that name), its privileges
+-- and, for a table, its column privileges; the privileges held WITH GRANT OPTION; for a table, the privileges on
+-- the sequences it owns (serial or identity columns), which the kit grants to nobody. NULL when the object does not
+-- exist. `object_type` is table, function or schema.
 WITH target AS (
   SELECT c.oid, c.relowner AS owner, coalesce(c.relacl, pg_catalog.acldefault('r', c.relowner)) AS acl
     FROM pg_catalog.pg_class c
@@ -15,15 +15,14 @@ WITH target AS (
     FROM pg_catalog.pg_namespace n
    WHERE %(object_type)s = 'schema' AND n.nspname = %(object)s
 ),
-grants AS (
+object_grants AS (
   SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END AS grantee,
-         x.privilege_type::text AS privilege
+         x.privilege_type::text AS privilege, NULL::text AS column_name, x.is_grantable
     FROM target t, pg_catalog.aclexplode(t.acl) x
    WHERE x.grantee <> t.owner
-),
-column_grants AS (
-  SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END AS grantee,
-         x.privilege_type::text AS privilege, a.attname::text AS column_name
+  UNION ALL
+  SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END,
+         x.privilege_type::text, a.attname::text, x.is_grantable
     FROM target t
     JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
    CROSS JOIN pg_catalog.aclexplode(a.attacl) x
@@ -38,13 +37,18 @@ owned_sequences AS (
    WHERE %(object_type)s = 'table'
 )
 SELECT
+  (SELECT coalesce(jsonb_object_agg(g.grantee, jsonb_build_object(
+            'privileges', coalesce((SELECT jsonb_agg(DISTINCT o.privilege ORDER BY o.privilege) FROM object_grants o
+                                     WHERE o.grantee = g.grantee AND o.column_name IS NULL), '[]'),
+            'columns', coalesce((SELECT jsonb_object_agg(c.privilege, c.columns) FROM (
+                                   SELECT o.privilege, jsonb_agg(DISTINCT o.column_name ORDER BY o.column_name) AS columns
+                                     FROM object_grants o WHERE o.grantee = g.grantee AND o.column_name IS NOT NULL
+                                    GROUP BY o.privilege) c), '{}'))), '{}')
+     FROM (SELECT DISTINCT grantee FROM object_grants) g) AS grants,
   (SELECT coalesce(jsonb_object_agg(grantee, privileges), '{}') FROM (
-     SELECT grantee, jsonb_agg(privilege ORDER BY privilege) AS privileges FROM grants
-      WHERE NOT grantee = ANY(%(listed)s) GROUP BY grantee) g) AS unlisted,
-  (SELECT coalesce(jsonb_object_agg(grantee, by_privilege), '{}') FROM (
-     SELECT grantee, jsonb_object_agg(privilege, columns) AS by_privilege FROM (
-       SELECT grantee, privilege, jsonb_agg(column_name ORDER BY column_name) AS columns FROM column_grants
-        WHERE NOT grantee = ANY(%(listed)s) GROUP BY grantee, privilege) cp GROUP BY grantee) c) AS unlisted_columns,
+     SELECT grantee, jsonb_agg(DISTINCT privilege || coalesce(' (' || column_name || ')', '') ORDER BY
+                               privilege || coalesce(' (' || column_name || ')', '')) AS privileges
+       FROM object_grants WHERE is_grantable GROUP BY grantee) w) AS grant_options,
   (SELECT coalesce(jsonb_object_agg(sequence, holders), '{}') FROM (
      SELECT s.sequence, jsonb_object_agg(h.grantee, h.privileges) AS holders FROM owned_sequences s
      CROSS JOIN LATERAL (

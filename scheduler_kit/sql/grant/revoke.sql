@@ -1,1 +1,0 @@
-REVOKE ALL ON {{object_type}} {{object}} FROM {{grantee}}

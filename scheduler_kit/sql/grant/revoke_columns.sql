@@ -1,1 +1,0 @@
-REVOKE ALL ({{columns}}) ON TABLE {{object}} FROM {{grantee}}

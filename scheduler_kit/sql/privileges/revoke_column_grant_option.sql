@@ -1,0 +1,1 @@
+REVOKE GRANT OPTION FOR ALL ({{columns}}) ON TABLE {{object}} FROM {{grantee}}
