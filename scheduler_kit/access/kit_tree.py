@@ -72,10 +72,14 @@ def one_line(error: Exception) -> str:
             exceptions.append(" ".join(line.split()))
         elif reason and not _GENERIC.match(reason) and not reason.endswith(":"):
             reasons.append(reason)
-    # An RPC error is how the program saw a step fail (its call to the engine cut short), not the reason: the
+    # An RPC error is how the program saw a step fail (its call to the engine cut short), and "context canceled"
+    # how a call still in flight ended once the engine stopped on the first failure: neither is the reason. The
     # provider's own exception, else the engine's error line, come first.
-    cut_short = [e for e in exceptions if e.startswith("grpc.")]
-    found = ([e for e in exceptions if not e.startswith("grpc.")] + reasons + cut_short)[:1]
+    def cut(e: str) -> bool:
+        return e.startswith("grpc.") or e.endswith("context canceled")
+
+    cut_short = [e for e in exceptions if cut(e)]
+    found = ([e for e in exceptions if not cut(e)] + reasons + cut_short)[:1]
     if found:
         return ((f"{failed}: " if failed else "") + found[0])[:500]
     lines = [" ".join(x.split()) for x in text.splitlines() if x.strip()]

@@ -104,6 +104,13 @@ def test_the_deploys_error_is_the_first_line_that_says_why():
         " +  pulumi:pulumi:Stack scheduler-kit-review **creating failed (12s)** 1 error\n"
         "    error: Resource monitor has terminated, shutting down\n    error: update failed\n")
     assert one_line(engine) == "policy-x: psycopg.errors.UndefinedFunction: function no_such_function() does not exist"
+    # A call the engine cancelled after the first failure comes before the reason in the text: not the reason.
+    cancelled = RuntimeError(
+        " +  pulumi-python:dynamic/schedkit:Policy policy-x **creating failed** error: Traceback:\n"
+        "    Exception: context canceled\n"
+        " +  pulumi-python:dynamic/schedkit:Policy policy-y **creating failed** error: Traceback:\n"
+        "    psycopg.errors.UndefinedFunction: function no_such_function() does not exist\n")
+    assert one_line(cancelled) == "policy-x: psycopg.errors.UndefinedFunction: function no_such_function() does not exist"
     assert one_line(RuntimeError("something\nbroke here\n")) == "broke here"
     program = RuntimeError("error: Program failed with an unhandled exception:\n  File x, line 3\n"
                            "    yaml.scanner.ScannerError: mapping values are not allowed here\n")

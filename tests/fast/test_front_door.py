@@ -217,3 +217,18 @@ def test_ci_runs_the_readmes_set_up_commands_as_written():
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert all(command in ci_lines for command in commands), (commands, ".ci/run")
     assert ci_lines.index(commands[0]) < ci_lines.index(commands[1])
+
+
+def test_the_readmes_resource_count_of_a_fresh_make_up_is_the_models():
+    """`make up` on a fresh stack creates the plan's objects (target postgres), one Job per job of jobs.yaml, the
+    three components and the stack: the count the README promises."""
+    from scheduler_kit.config import settings_from_mapping
+    from scheduler_kit.jobs_file import load_jobs
+    from scheduler_kit.model import full_plan
+
+    promised = re.search(r"its summary \((\d+)\s+resources created on a fresh stack\)",
+                         " ".join((ROOT / "README.md").read_text(encoding="utf-8").split()))
+    assert promised, "the README no longer says how many resources a fresh `make up` creates"
+    plan = full_plan(settings_from_mapping({"host": "unused", "target": "postgres"}, with_password=False))
+    components = 3  # SupabaseBase, SchedulerDatabase, ScheduledJobs
+    assert int(promised.group(1)) == len(plan) + len(load_jobs(ROOT / "jobs.yaml")) + components + 1
