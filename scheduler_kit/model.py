@@ -102,10 +102,10 @@ def _trigger(name: str, table: str, after: tuple[str, ...]) -> Planned:
     return Planned(f"trigger-{name}", Trigger, TriggerInputs(name=name, table=table, definition=text), after)
 
 
-def _grants(object_type: str, obj: str, by_grantee: dict[str, list[str]], after: tuple[str, ...],
-            columns: dict[str, dict[str, list[str]]] | None = None) -> list[Planned]:
+def _privileges(object_type: str, obj: str, by_grantee: dict[str, list[str]], after: tuple[str, ...],
+                columns: dict[str, dict[str, list[str]]] | None = None) -> Planned:
     """The object's whole ACL, one resource: every grantee the model names (an empty list is a deliberate nothing)."""
-    return [Planned(
+    return Planned(
         f"privileges-{object_type}-{obj.split('(')[0]}",
         Privileges,
         PrivilegesInputs(object_type=object_type, object=obj, grants={
@@ -113,7 +113,7 @@ def _grants(object_type: str, obj: str, by_grantee: dict[str, list[str]], after:
                       "columns": {p: sorted(c) for p, c in (columns or {}).get(grantee, {}).items()}}
             for grantee, privileges in by_grantee.items()}),
         after,
-    )]
+    )
 
 
 def supabase_base_plan(settings: StackSettings) -> list[Planned]:
@@ -129,12 +129,12 @@ def supabase_base_plan(settings: StackSettings) -> list[Planned]:
         Planned("table-users", Table, TableInputs(name="public.users", definition=sql_text("model/users.table.sql"),
                                                   drop_on_delete=not settings.protect_history)),
         Planned("rls-users", RowSecurity, RowSecurityInputs(table="public.users"), ("table-users",)),
-        *_grants("schema", "auth", {r: ["USAGE"] for r in API_ROLES}, ("schema-auth", *role_keys)),
-        *_grants("function", "auth.jwt()", {"PUBLIC": [], **{r: ["EXECUTE"] for r in API_ROLES}},
-                 ("function-auth.jwt", *role_keys)),
+        _privileges("schema", "auth", {r: ["USAGE"] for r in API_ROLES}, ("schema-auth", *role_keys)),
+        _privileges("function", "auth.jwt()", {"PUBLIC": [], **{r: ["EXECUTE"] for r in API_ROLES}},
+                    ("function-auth.jwt", *role_keys)),
         # Users are the service's business; the admin check reads them through a SECURITY DEFINER helper.
-        *_grants("table", "public.users", {"PUBLIC": [], "anon": [], "authenticated": [], "service_role": WRITE},
-                 ("table-users", "rls-users", *role_keys)),
+        _privileges("table", "public.users", {"PUBLIC": [], "anon": [], "authenticated": [], "service_role": WRITE},
+                    ("table-users", "rls-users", *role_keys)),
     ])
 
 
@@ -217,16 +217,16 @@ def scheduler_plan(settings: StackSettings, not_valid: Mapping[str, Sequence[str
                 (rollups,)),
         *[Planned(f"policy-{p.name}", Policy, p, (*tables, rollups, "function-scheduler_private.is_admin"))
           for p in policies],
-        *_grants("schema", "scheduler_private", {"PUBLIC": [], "authenticated": ["USAGE"], "service_role": ["USAGE"]},
-                 ("schema-scheduler_private",)),
+        _privileges("schema", "scheduler_private", {"PUBLIC": [], "authenticated": ["USAGE"], "service_role": ["USAGE"]},
+                    ("schema-scheduler_private",)),
     ]
     for table, by_grantee in TABLE_GRANTS.items():
         # A table's grants come after its RLS and policies: access is widened last on a deploy, and taken away
         # first on a removal or destroy, so the table is never reachable with fewer policies than before.
         guards = (f"rls-{table.split('.')[1]}", *(f"policy-{p.name}" for p in policies if p.table == table))
-        plan += _grants("table", table, by_grantee, (*tables, rollups, *guards), COLUMN_GRANTS.get(table))
+        plan.append(_privileges("table", table, by_grantee, (*tables, rollups, *guards), COLUMN_GRANTS.get(table)))
     for signature, by_grantee in FUNCTION_GRANTS.items():
-        plan += _grants("function", signature, by_grantee, (f"function-{signature.split('(')[0]}",))
+        plan.append(_privileges("function", signature, by_grantee, (f"function-{signature.split('(')[0]}",)))
     return with_exact_privileges(plan)
 
 
@@ -249,7 +249,7 @@ def with_exact_privileges(plan: list[Planned]) -> list[Planned]:
     plan = [dataclasses.replace(item, inputs=dataclasses.replace(item.inputs, final_acl=acls[target]))
             if (target := _object_of(item)) else item for item in plan]
     covered = {(item.inputs.object_type, item.inputs.object) for item in plan if item.kind is Privileges}
-    owner_only = [_grants(target[0], target[1], {}, (item.key,))[0]
+    owner_only = [_privileges(target[0], target[1], {}, (item.key,))
                   for item in plan if (target := _object_of(item)) and target not in covered]
     return [*plan, *owner_only]
 
