@@ -42,7 +42,7 @@ def test_the_privileges_inputs_are_checked_field_by_field():
         == ["grants: anon: columns: 'DELETE' is not a column privilege"]
 
 
-def test_supabase_target_sweeps_only_the_kits_own_objects():
+def test_supabase_target_manages_the_privileges_of_the_kits_own_objects_only():
     objects = {name for _, name in object_acls(plan_for("supabase"))}
     assert "public.users" not in objects and "auth" not in objects and "auth.jwt()" not in objects
     assert {"public.job_schedules", "public.scheduled_jobs", "scheduler_private"} <= objects
