@@ -29,6 +29,7 @@ from tests.support.acl import LIVE_ACL, LIVE_COLUMN_ACL
 from tests.support.database_snapshot import database_snapshot, snapshot_difference
 from tests.support.deploy import DeployedStack, deployed_database, stack_for
 from tests.support.deploy_steps import up_step_by_step
+from tests.support.outcomes import RANK, losses
 from tests.support.plan import kit_plan
 from tests.support.toolchain import ROOT
 
@@ -45,9 +46,6 @@ UPDATE_COLUMNS = {"job_schedules": {"job_name", "cron_expression", "enabled"}, "
                   "job_execution_rollups": {"job_name"}, "users": {"role"}}
 CELLS = [c for c in load_matrix("supabase") if c.actor in ACTORS
          and (c.operation != "UPDATE" or c.column in UPDATE_COLUMNS.get(c.object, ()))]
-# How far an outcome lets an actor in: a stop may never rank above the finished deployment's outcome.
-RANK = {"absent": 0, "denied": 0, "refused": 0, "rejected": 0, "policy": 1, "zero": 1, "invalid": 2, "some": 2,
-        "rows": 3}
 KNOWN = Totals({t: None for t in ("job_schedules", "scheduled_jobs", "users", "job_execution_rollups")},
                tuple(sorted({JOB, "matrix-disabled", "matrix-retired", "matrix-unscheduled"})))
 EMPTY = "d41d8cd98f00b204e9800998ecf8427e"  # md5('')
@@ -122,21 +120,6 @@ def exposures(seen: dict, final: dict, history: list) -> list[str]:
             found.append(f"session {label}: {outcome} (finally {final['sessions'][label]})")
     if seen["history"] != history:
         found.append(f"history changed: {seen['history']} != {history}")
-    return found
-
-
-def losses(seen: dict, before: dict, final: dict) -> list[str]:
-    """What `seen` takes away that both the release upgraded from and the finished upgrade grant: an upgrade of a
-    running service must never leave it, even between two steps, with less than both ends allow."""
-    found = []
-    for obj, held in seen["acl"].items():
-        missing = (before["acl"].get(obj, set()) & final["acl"][obj]) - held
-        if missing:
-            found.append(f"{obj}: {', '.join(f'{g} {p}' for g, p in sorted(missing))} taken away")
-    for label, outcome in seen["sessions"].items():
-        if RANK[outcome] < min(RANK[before["sessions"][label]], RANK[final["sessions"][label]]):
-            found.append(f"session {label}: {outcome} (before {before['sessions'][label]}, "
-                         f"finally {final['sessions'][label]})")
     return found
 
 
