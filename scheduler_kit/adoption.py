@@ -28,7 +28,7 @@ from psycopg import sql
 
 from .db import render, sql_text
 from .jobs_file import JobDefinition, job_problems
-from .providers.table import TableInputs, conformance_report
+from .providers.table import CONFORM_FUNCTION, TableInputs, conformance_report
 
 # Only history may keep rows that break a rule. Job rows are definitions that every execution's statistics update
 # rewrites, and PostgreSQL checks a NOT VALID constraint on every new row version: a kept job row would make its
@@ -266,10 +266,9 @@ def _survey(conn: psycopg.Connection, tables: Sequence[TableInputs], function_si
         report.statistics_kept = kept
         if not (has_jobs or has_history):
             return report  # a fresh database: everything is simply created
-        # The session-local conformance function once, for every table (conformance_report would create it again).
-        cur.execute(sql_text("adopt/conform_table.function.sql"))
+        cur.execute(sql_text(CONFORM_FUNCTION))  # once, for every table
         for inputs in tables:
-            report.tables.append(conformance_report(cur, replace(inputs, not_valid=[]), function_made=True))
+            report.tables.append(conformance_report(cur, replace(inputs, not_valid=[])))
         names = sorted({s.split("(")[0] for s in function_signatures})
         signatures = [next(s for s in function_signatures if s.split("(")[0] == name) for name in names]
         cur.execute(sql_text("adopt/overloads.sql"), {"schemas": [n.partition(".")[0] for n in names],

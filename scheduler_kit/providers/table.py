@@ -65,6 +65,10 @@ def reference_definition(inputs: TableInputs) -> str:
     return re.sub(rf"\b{re.escape(inputs.name)}\b", reference_name(inputs.name), inputs.definition)
 
 
+# The session-local function that compares a live table with the kit's shape (the first of conform_statements).
+CONFORM_FUNCTION = "adopt/conform_table.function.sql"
+
+
 def conform_statements(inputs: TableInputs, apply: bool) -> list[str]:
     """The statements that make (apply=True) or report (apply=False) the table's conformance; the report is the
     result of the last but one statement."""
@@ -78,7 +82,7 @@ def conform_statements(inputs: TableInputs, apply: bool) -> list[str]:
         apply=literal(apply),
     )
     drop_reference = render(sql_text("adopt/reference_drop.sql"), reference=sql.SQL(reference))
-    return [sql_text("adopt/conform_table.function.sql"), drop_reference, reference_definition(inputs), call,
+    return [sql_text(CONFORM_FUNCTION), drop_reference, reference_definition(inputs), call,
             drop_reference]
 
 
@@ -89,12 +93,11 @@ def check_statements(inputs: TableInputs) -> list[str]:
             statements[4]]
 
 
-def conformance_report(cur: psycopg.Cursor, inputs: TableInputs, function_made: bool = False) -> dict[str, Any]:
+def conformance_report(cur: psycopg.Cursor, inputs: TableInputs) -> dict[str, Any]:
     """What applying would do to the live table, and which rules its rows break; changes nothing lasting (temporary
-    objects only: call it in a transaction that is rolled back). `function_made`: the transaction has created the
-    conformance function already (the adoption survey, once for all its tables)."""
+    objects only: call it in a transaction that is rolled back, after CONFORM_FUNCTION, run once for every table)."""
     statements = conform_statements(inputs, apply=False)
-    for statement in statements[1 if function_made else 0:-2]:
+    for statement in statements[1:-2]:
         cur.execute(statement)
     cur.execute(statements[-2])
     (report,) = cur.fetchone()
