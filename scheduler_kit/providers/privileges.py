@@ -65,6 +65,16 @@ def expected_acl(grants: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]
     return acl
 
 
+def left_beyond_the_model(live: dict[str, Any], grants: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What the ACL read back after an apply (sql/privileges/inspect.sql) holds that the model does not: any grant
+    option, any privilege on the object's sequences, and the grants when they are not exactly the model's. Empty
+    when the apply did all it should; anything else fails the step and nothing commits."""
+    beyond = {key: live[key] for key in ("grant_options", "sequence_grants") if live[key]}
+    if live["grants"] != expected_acl(grants):
+        beyond["grants"] = live["grants"]
+    return beyond
+
+
 class PrivilegesProvider(SqlObjectProvider[PrivilegesInputs]):
     inputs_type = PrivilegesInputs
     replace_on = ("object_type", "object")
@@ -138,9 +148,7 @@ class PrivilegesProvider(SqlObjectProvider[PrivilegesInputs]):
         live = self.inspect(cur, inputs)
         if live is None:
             raise PrivilegesError(f"{inputs.object_type} {inputs.object} does not exist: its privileges cannot be set")
-        beyond = {key: live[key] for key in ("grant_options", "sequence_grants") if live[key]}
-        if live["grants"] != expected_acl(inputs.grants):
-            beyond["grants"] = live["grants"]
+        beyond = left_beyond_the_model(live, inputs.grants)
         if beyond:
             raise PrivilegesError(
                 f"{inputs.object_type} {inputs.object}: after the revokes and grants the ACL is not the model's "
