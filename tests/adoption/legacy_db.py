@@ -32,6 +32,7 @@ from scheduler_kit.jobs_file import NOT_BLANK_PATTERN
 from tests.support.database_snapshot import database_snapshot, snapshot_difference  # noqa: F401 (re-exported)
 from scheduler_kit.db import render
 from tests.support.cluster import Cluster
+from tests.support.exact_stats import rollup_mismatches, stats_mismatches
 
 SQL_DIR = Path(__file__).with_name("sql")
 DEFAULT_EXECUTIONS = 5_000
@@ -59,7 +60,7 @@ BROKEN_RULES = {
     "scheduled_jobs_status_check": 3,
     "scheduled_jobs_completed_after_started": 2,
     "scheduled_jobs_finished_has_completed_at": 2,
-    "scheduled_jobs_counts_non_negative": 1,
+    "scheduled_jobs_counts_non_negative": 2,
     "job_schedules_job_name_format": 1,
     "job_schedules_cron_expression_valid": 1,
     "job_schedules_endpoint_not_blank": 1,
@@ -195,6 +196,43 @@ def recount(conn: psycopg.Connection) -> dict[str, tuple[JobStatistics, JobStati
 def counter_mismatches(conn: psycopg.Connection) -> dict[str, tuple[JobStatistics, JobStatistics]]:
     """The jobs whose stored statistics differ from their history, with both."""
     return {job: pair for job, pair in recount(conn).items() if pair[0] != pair[1]}
+
+
+# The job row sql/fix_bad_rows.sql renames: its lifetime counters keep the runs its history holds under the old name
+# (a finished execution cannot move to another job: trigger_scheduled_jobs_finished_is_final).
+RENAMED_BY_THE_FIX = "nightly-export"
+# The job whose run purge_beside_a_negative_duration deletes: lifetime counters keep deleted runs.
+PURGED = "daily-cleanup"
+
+
+def statistics_problems(conn: psycopg.Connection, *, lifetime: tuple[str, ...] = ()) -> list[str]:
+    """Where the kit's statistics (job counters and last_run_*, the rollups, get_job_execution_stats) differ from
+    what the history says, old rows kept NOT VALID included; run on a connection that sees every row. `lifetime`: job
+    rows whose counters count runs their history no longer holds (deleted, or kept under the job's old name)."""
+    jobs = [row[0] for row in conn.execute("SELECT DISTINCT job_name::text FROM public.scheduled_jobs ORDER BY 1")]
+    problems = [f"{job}: stored {stored}, history says {counted}"
+                for job, (stored, counted) in counter_mismatches(conn).items() if job not in lifetime]
+    return problems + rollup_mismatches(conn, jobs) + stats_mismatches(conn, None, None)
+
+
+def correct_beside_a_kept_row(conn: psycopg.Connection) -> None:
+    """The service corrects report-builder's latest run to failed: last_run_* come from the history again, where a
+    kept failed execution without completed_at (sql/bad_rows.sql) never completed, so it cannot be the last run."""
+    conn.execute("UPDATE public.scheduled_jobs SET status = 'failed', error_message = 'reported late'"
+                 " WHERE id = (SELECT id FROM public.scheduled_jobs WHERE job_name = 'report-builder'"
+                 " AND completed_at IS NOT NULL ORDER BY completed_at DESC, id DESC LIMIT 1)")
+    conn.commit()
+
+
+def purge_beside_a_negative_duration(conn: psycopg.Connection) -> None:
+    """Retention deletes the valid run that shares its UTC day with daily-cleanup's kept negative duration: that
+    day's rollup is left with a run and no duration."""
+    deleted = conn.execute("DELETE FROM public.scheduled_jobs AS j WHERE j.job_name = %s"
+                           " AND j.duration_ms = 3000 AND j.started_at IN"
+                           " (SELECT b.started_at FROM public.scheduled_jobs AS b"
+                           "   WHERE b.job_name = %s AND b.duration_ms < 0)", (PURGED, PURGED)).rowcount
+    assert deleted == 1, f"the test bed's valid run beside {PURGED}'s negative duration: {deleted} rows"
+    conn.commit()
 
 
 def broken_rules(conn: psycopg.Connection) -> dict[str, list[str]]:

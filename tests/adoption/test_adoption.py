@@ -203,6 +203,14 @@ def test_keep_invalid_rows_adds_the_broken_constraints_not_valid_and_validates_t
             valid = sorted(c for c, ok in validated.items() if c not in BROKEN_CONSTRAINTS and not ok)
             if valid:
                 problems.append(f"constraints no old row breaks were left NOT VALID too: {valid}")
+            # The statistics describe the kept history (a negative duration is no duration), also after the service's
+            # corrections and retention around the kept rows.
+            problems += [f"after the up: {p}" for p in legacy_db.statistics_problems(conn)]
+            legacy_db.correct_beside_a_kept_row(conn)
+            problems += [f"after a correction: {p}" for p in legacy_db.statistics_problems(conn)]
+            legacy_db.purge_beside_a_negative_duration(conn)
+            problems += [f"after a purge: {p}"
+                         for p in legacy_db.statistics_problems(conn, lifetime=(legacy_db.PURGED,))]
         # New writes are checked all the same, and so is a kept row written again (a new row version is checked
         # against NOT VALID constraints too, until the row is fixed: docs/adopting.md).
         writes = {"a new 'cancelled' execution":
@@ -225,6 +233,8 @@ def test_keep_invalid_rows_adds_the_broken_constraints_not_valid_and_validates_t
         fail_unless_passed(again, "the up after the rows were fixed")
         with psycopg.connect(legacy.dsn) as conn:
             validated = convalidated(conn, "public.scheduled_jobs")
+            assert legacy_db.statistics_problems(conn, lifetime=(legacy_db.RENAMED_BY_THE_FIX, legacy_db.PURGED)) == [], \
+                "the statistics after the rows were fixed"
         assert {c: validated.get(c) for c in BROKEN_CONSTRAINTS} == {c: True for c in BROKEN_CONSTRAINTS}
 
 

@@ -67,6 +67,7 @@ def test_the_migration_file_keeps_broken_rows_not_valid_when_asked(profile_clust
             "constraints no old row breaks were left NOT VALID too"
         with psycopg.connect(legacy.dsn) as conn:
             assert legacy_db.history_fingerprint(conn) == before.history, "the file changed the history"
+            assert legacy_db.statistics_problems(conn) == [], "the statistics of the kept history"
             with pytest.raises(psycopg.errors.CheckViolation, match="scheduled_jobs_status_check"):
                 conn.execute("INSERT INTO public.scheduled_jobs (job_name, status, started_at, completed_at)"
                              " VALUES ('hourly-sync', 'cancelled', now(), now())")
@@ -97,5 +98,8 @@ def test_the_migration_file_keeps_broken_rows_not_valid_when_asked(profile_clust
             conn.commit()
         again = run_file(legacy.dsn, text, tmp_path)
         assert again.returncode == 0, again.stderr
+        with psycopg.connect(legacy.dsn) as conn:
+            assert legacy_db.statistics_problems(conn, lifetime=(legacy_db.RENAMED_BY_THE_FIX,)) == [], \
+                "the statistics once the rows were fixed"
         validated = convalidated(legacy.dsn)
         assert {c: validated.get(c) for c in BROKEN_CONSTRAINTS} == {c: True for c in BROKEN_CONSTRAINTS}

@@ -1,6 +1,8 @@
 """The statistics computed exactly from the history (what get_job_execution_stats returned before it read rollups),
 and the comparison the statistics tests make: every column exact except the 95th percentile, which must be within
-the documented relative error of percentile_cont(0.95)."""
+the documented relative error of percentile_cont(0.95). A negative duration, which only old rows kept NOT VALID can
+hold (docs/adopting.md), is no duration, and an execution kept with a status outside the three is not counted (its
+start is still the job's latest start when it is the latest)."""
 
 from __future__ import annotations
 
@@ -12,15 +14,18 @@ import psycopg
 from scheduler_kit.duration_histogram import P95_RELATIVE_ERROR
 
 EXACT_STATS = """
-SELECT j.job_name, count(*), count(*) FILTER (WHERE j.status = 'completed'), count(*) FILTER (WHERE j.status = 'failed'),
+SELECT j.job_name, count(*) FILTER (WHERE j.status IN ('running', 'completed', 'failed')),
+       count(*) FILTER (WHERE j.status = 'completed'), count(*) FILTER (WHERE j.status = 'failed'),
        count(*) FILTER (WHERE j.status = 'running'),
        round(count(*) FILTER (WHERE j.status = 'completed')::numeric
              / nullif(count(*) FILTER (WHERE j.status IN ('completed', 'failed')), 0), 4),
-       round(avg(j.duration_ms), 1), percentile_cont(0.95) WITHIN GROUP (ORDER BY j.duration_ms),
-       max(j.duration_ms), max(j.started_at)
+       round(avg(d.ms), 1), percentile_cont(0.95) WITHIN GROUP (ORDER BY d.ms), max(d.ms), max(j.started_at)
   FROM public.scheduled_jobs AS j
+ CROSS JOIN LATERAL (SELECT CASE WHEN j.duration_ms >= 0 AND j.status IN ('running', 'completed', 'failed')
+                                THEN j.duration_ms END) AS d(ms)
  WHERE (%(job)s::text IS NULL OR j.job_name = %(job)s) AND (%(since)s::timestamptz IS NULL OR j.started_at >= %(since)s)
- GROUP BY j.job_name ORDER BY j.job_name
+ GROUP BY j.job_name HAVING count(*) FILTER (WHERE j.status IN ('running', 'completed', 'failed')) > 0
+ ORDER BY j.job_name
 """
 # The same, of the jobs of `among` only: their range of the (job_name, started_at) index, whatever plan psycopg's
 # prepared statement gets (the generic plan of `$1 IS NULL OR ...` alone reads the whole history).
@@ -61,10 +66,10 @@ def stats_mismatches(conn: psycopg.Connection, job: Optional[str], since: Option
 # the writers' sessions were in (the histogram is compared through the statistics function's p95, not here).
 EXACT_ROLLUPS = """
 SELECT j.job_name, (j.started_at AT TIME ZONE 'UTC')::date, count(*) FILTER (WHERE j.status = 'completed'),
-       count(*) FILTER (WHERE j.status = 'failed'), count(j.duration_ms), coalesce(sum(j.duration_ms), 0),
-       max(j.duration_ms)
+       count(*) FILTER (WHERE j.status = 'failed'), count(d.ms), coalesce(sum(d.ms), 0), max(d.ms)
   FROM public.scheduled_jobs AS j
- WHERE j.status <> 'running' AND j.job_name = ANY(%(jobs)s)
+ CROSS JOIN LATERAL (SELECT CASE WHEN j.duration_ms >= 0 THEN j.duration_ms END) AS d(ms)
+ WHERE j.status IN ('completed', 'failed') AND j.job_name = ANY(%(jobs)s)
  GROUP BY 1, 2 ORDER BY 1, 2
 """
 STORED_ROLLUPS = """

@@ -59,13 +59,14 @@ BEGIN
       FROM jobs
       JOIN public.job_execution_rollups AS r ON r.job_name = jobs.job_name AND r.day >= first_day
   ), singles AS (
-    -- Running executions (in no rollup), and finished ones of the partial first day.
-    SELECT j.job_name, j.status, j.duration_ms
+    -- Running executions (in no rollup), and finished ones of the partial first day. A negative duration (only old
+    -- rows kept NOT VALID hold one) is no duration, as in the rollups.
+    SELECT j.job_name, j.status, CASE WHEN j.duration_ms >= 0 THEN j.duration_ms END AS duration_ms
       FROM jobs
       JOIN public.scheduled_jobs AS j ON j.job_name = jobs.job_name
      WHERE j.status = 'running' AND j.started_at >= window_start
     UNION ALL
-    SELECT j.job_name, j.status, j.duration_ms
+    SELECT j.job_name, j.status, CASE WHEN j.duration_ms >= 0 THEN j.duration_ms END
       FROM jobs
       JOIN public.scheduled_jobs AS j ON j.job_name = jobs.job_name
      WHERE j.status IN ('completed', 'failed') AND j.started_at >= window_start AND j.started_at < first_day_start

@@ -14,6 +14,8 @@
 --   * sets last_run_* only from an execution at least as recent (by completed_at) as the one they describe, so an
 --     older execution finishing late never moves last_run_at backwards; a correction to the latest execution
 --     recomputes them from history;
+--   * reads a negative duration as no duration: only old rows kept NOT VALID (keepInvalidRows) can hold one, the
+--     take-over counted it so (trigger_update_job_stats), and last_run_* follow the recount (adopt/recounted.sql);
 -- (Taking a finished execution back to running, to another job or to another id is refused before this runs: see
 -- trigger_scheduled_jobs_finished_is_final.)
 -- Deleting history (retention clean-up) leaves the lifetime counters alone and takes the deleted executions out of
@@ -44,21 +46,22 @@ BEGIN
            duration_histogram = scheduler_private.histogram_add(r.duration_histogram, x.histogram),
            -- The largest duration left: from the history of that day when the deleted ones reached it.
            duration_max       = CASE WHEN x.duration_max >= r.duration_max THEN (
-                                  SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j
-                                   WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed')
+                                  SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j  -- a negative one is none
+                                   WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed') AND j.duration_ms >= 0
                                      AND j.started_at >= (r.day::timestamp AT TIME ZONE 'UTC')
                                      AND j.started_at < ((r.day + 1)::timestamp AT TIME ZONE 'UTC'))
                                 ELSE r.duration_max END
       FROM (SELECT o.job_name, (o.started_at AT TIME ZONE 'UTC')::date AS day,
                    count(*) FILTER (WHERE o.status = 'completed') AS completed,
                    count(*) FILTER (WHERE o.status = 'failed') AS failed,
-                   count(o.duration_ms) AS duration_count,
-                   coalesce(sum(o.duration_ms), 0) AS duration_sum,
-                   max(o.duration_ms) AS duration_max,
+                   count(d.ms) AS duration_count,
+                   coalesce(sum(d.ms), 0) AS duration_sum,
+                   max(d.ms) AS duration_max,
                    scheduler_private.histogram_of(
-                     array_agg(scheduler_private.duration_bucket(o.duration_ms)) FILTER (WHERE o.duration_ms IS NOT NULL),
-                     array_agg(-1) FILTER (WHERE o.duration_ms IS NOT NULL)) AS histogram
+                     array_agg(scheduler_private.duration_bucket(d.ms)) FILTER (WHERE d.ms IS NOT NULL),
+                     array_agg(-1) FILTER (WHERE d.ms IS NOT NULL)) AS histogram
               FROM old_rows AS o
+             CROSS JOIN LATERAL (SELECT CASE WHEN o.duration_ms >= 0 THEN o.duration_ms END) AS d(ms)
              WHERE o.status IN ('completed', 'failed')
              GROUP BY 1, 2) AS x
      WHERE r.job_name = x.job_name AND r.day = x.day;
@@ -87,10 +90,10 @@ BEGIN
        WHERE s.job_name = NEW.job_name;  -- even when only the duration changed: the job row is locked first
       UPDATE public.job_schedules AS s
          SET (last_run_at, last_run_status, last_run_duration_ms) = (
-               SELECT j.completed_at, j.status, j.duration_ms
+               SELECT j.completed_at, j.status, CASE WHEN j.duration_ms >= 0 THEN j.duration_ms END
                  FROM public.scheduled_jobs AS j
-                WHERE j.job_name = NEW.job_name AND j.status IN ('completed', 'failed')
-                ORDER BY j.completed_at DESC
+                WHERE j.job_name = NEW.job_name AND j.status IN ('completed', 'failed') AND j.completed_at IS NOT NULL
+                ORDER BY j.completed_at DESC, j.id DESC
                 LIMIT 1)
        WHERE s.job_name = NEW.job_name
          AND s.last_run_at <= greatest(OLD.completed_at, NEW.completed_at);
@@ -273,10 +276,10 @@ BEGIN
     -- A correction that reaches the latest completion: last_run_* from the history again.
     UPDATE public.job_schedules AS s
        SET (last_run_at, last_run_status, last_run_duration_ms) = (
-             SELECT j.completed_at, j.status, j.duration_ms
+             SELECT j.completed_at, j.status, CASE WHEN j.duration_ms >= 0 THEN j.duration_ms END
                FROM public.scheduled_jobs AS j
-              WHERE j.job_name = s.job_name AND j.status IN ('completed', 'failed')
-              ORDER BY j.completed_at DESC
+              WHERE j.job_name = s.job_name AND j.status IN ('completed', 'failed') AND j.completed_at IS NOT NULL
+              ORDER BY j.completed_at DESC, j.id DESC
               LIMIT 1)
       FROM (SELECT n.job_name, max(greatest(o.completed_at, n.completed_at)) AS reaches
               FROM new_rows AS n
@@ -296,22 +299,23 @@ BEGIN
          duration_sum       = r.duration_sum - x.duration_sum,
          duration_histogram = scheduler_private.histogram_add(r.duration_histogram, x.histogram),
          duration_max       = CASE WHEN x.duration_max >= r.duration_max THEN (
-                                SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j
-                                 WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed')
+                                SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j  -- a negative one is none
+                                 WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed') AND j.duration_ms >= 0
                                    AND j.started_at >= (r.day::timestamp AT TIME ZONE 'UTC')
                                    AND j.started_at < ((r.day + 1)::timestamp AT TIME ZONE 'UTC'))
                               ELSE r.duration_max END
     FROM (SELECT o.job_name, (o.started_at AT TIME ZONE 'UTC')::date AS day,
                  count(*) FILTER (WHERE o.status = 'completed') AS completed,
                  count(*) FILTER (WHERE o.status = 'failed') AS failed,
-                 count(o.duration_ms) AS duration_count,
-                 coalesce(sum(o.duration_ms), 0) AS duration_sum,
-                 max(o.duration_ms) AS duration_max,
+                 count(d.ms) AS duration_count,
+                 coalesce(sum(d.ms), 0) AS duration_sum,
+                 max(d.ms) AS duration_max,
                  scheduler_private.histogram_of(
-                   array_agg(scheduler_private.duration_bucket(o.duration_ms)) FILTER (WHERE o.duration_ms IS NOT NULL),
-                   array_agg(-1) FILTER (WHERE o.duration_ms IS NOT NULL)) AS histogram
+                   array_agg(scheduler_private.duration_bucket(d.ms)) FILTER (WHERE d.ms IS NOT NULL),
+                   array_agg(-1) FILTER (WHERE d.ms IS NOT NULL)) AS histogram
             FROM new_rows AS n
             JOIN old_rows AS o ON o.id = n.id
+           CROSS JOIN LATERAL (SELECT CASE WHEN o.duration_ms >= 0 THEN o.duration_ms END) AS d(ms)
            WHERE o.status IN ('completed', 'failed')
              AND (o.status, o.completed_at, o.duration_ms, o.started_at)
                  IS DISTINCT FROM (n.status, n.completed_at, n.duration_ms, n.started_at)

@@ -4,7 +4,8 @@
 --   scheduled_jobs_status_check               3 executions 'cancelled' (a status outside the three)
 --   scheduled_jobs_completed_after_started    2 executions completed before they started (a worker's clock skew)
 --   scheduled_jobs_finished_has_completed_at  2 failed executions without completed_at (a crash path)
---   scheduled_jobs_counts_non_negative        1 execution with a negative duration
+--   scheduled_jobs_counts_non_negative        2 executions with a negative duration: one beside valid runs of its
+--                                             job on the same UTC day, one alone on its day (older than the rest)
 --   job_schedules_job_name_format             job 'Nightly_Export'
 --   job_schedules_cron_expression_valid       job 'quarterly-audit' with a Quartz schedule (seconds, '?')
 --   job_schedules_endpoint_not_blank          job 'slack-notifier' with an empty endpoint
@@ -32,6 +33,7 @@ BEGIN
       ('report-builder', interval '20 days', 'failed', NULL, NULL),
       ('search-reindex', interval '10 days', 'failed', NULL, NULL),
       ('daily-cleanup', interval '15 days', 'completed', interval '2 seconds', -2000),
+      ('weekly-digest', interval '200 days', 'completed', interval '3 seconds', -3000),
       -- the three jobs whose definitions break the rules ran too
       ('Nightly_Export', interval '2 days', 'completed', interval '90 seconds', 90000),
       ('quarterly-audit', interval '3 days', 'failed', interval '4 seconds', 4000),
@@ -47,6 +49,14 @@ BEGIN
        SET status = bad.status, completed_at = started_at + bad.runtime, duration_ms = bad.duration_ms
      WHERE id = execution;
   END LOOP;
+
+  -- A valid run of daily-cleanup started with its negative one, so that UTC day holds both, whatever the hour.
+  INSERT INTO scheduled_jobs (job_name, job_type, status, started_at, metadata)
+  VALUES ('daily-cleanup', 'scheduled', 'running', newest - interval '15 days', '{}')
+  RETURNING id INTO execution;
+  UPDATE scheduled_jobs
+     SET status = 'completed', completed_at = started_at + interval '3 seconds', duration_ms = 3000
+   WHERE id = execution;
 
   -- The service carried on: one normal execution of each affected job, the newest of its finished ones.
   FOR bad IN

@@ -1,5 +1,6 @@
 -- Each job row's statistics as stored, beside what its history says they are (the kit's meaning: every finished
--- execution once; last_run_* of the one that completed last). Ordered by job name.
+-- execution once; last_run_* of the one that completed last, ties to the greater id; an execution kept NOT VALID
+-- without completed_at never completed, and a negative duration is no duration). Ordered by job name.
 SELECT s.job_name::text,
        s.total_runs::bigint, s.successful_runs::bigint, s.failed_runs::bigint,
        s.last_run_at::timestamptz, s.last_run_status, s.last_run_duration_ms::bigint,
@@ -11,9 +12,9 @@ SELECT s.job_name::text,
                FROM public.scheduled_jobs AS j
               WHERE j.status IN ('completed', 'failed')
               GROUP BY j.job_name) AS h ON h.job_name = s.job_name
-  LEFT JOIN LATERAL (SELECT j.completed_at, j.status, j.duration_ms
+  LEFT JOIN LATERAL (SELECT j.completed_at, j.status, CASE WHEN j.duration_ms >= 0 THEN j.duration_ms END AS duration_ms
                        FROM public.scheduled_jobs AS j
-                      WHERE j.job_name = s.job_name AND j.status IN ('completed', 'failed')
-                      ORDER BY j.completed_at DESC NULLS LAST, j.id
+                      WHERE j.job_name = s.job_name AND j.status IN ('completed', 'failed') AND j.completed_at IS NOT NULL
+                      ORDER BY j.completed_at DESC, j.id DESC
                       LIMIT 1) AS l ON true
  ORDER BY s.job_name;
