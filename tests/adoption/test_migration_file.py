@@ -21,6 +21,7 @@ from tests.adoption.test_adoption import number_pattern, observe, unchanged
 from tests.support.catalog_snapshot import (VALIDATED, differences, kept_not_valid, reference_database, snapshot,
                                             users_columns)
 from tests.support.plan import kit_plan
+from tests.support.exact_stats import stats_mismatches
 
 pytestmark = pytest.mark.slow
 PSQL = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
@@ -103,3 +104,42 @@ def test_the_migration_file_keeps_broken_rows_not_valid_when_asked(profile_clust
                 "the statistics once the rows were fixed"
         validated = convalidated(legacy.dsn)
         assert {c: validated.get(c) for c in BROKEN_CONSTRAINTS} == {c: True for c in BROKEN_CONSTRAINTS}
+
+
+def not_null(dsn: str, *columns: str) -> dict[str, bool]:
+    with psycopg.connect(dsn) as conn:
+        return dict(conn.execute("SELECT attname::text, attnotnull FROM pg_attribute"
+                                 " WHERE attrelid = 'public.scheduled_jobs'::regclass AND attname = ANY(%s)",
+                                 (list(columns),)).fetchall())
+
+
+def test_the_migration_file_keeps_executions_without_a_start_or_a_job(profile_cluster, tmp_path):
+    """A history whose started_at and job_name were nullable, with a finished execution lacking each: kept NOT VALID,
+    the run without a start is in the statistics of all time (the rollups' day '-infinity') and in no window, the
+    one without a job in no job's; fixing them (a start given, the jobless one deleted) moves the statistics through
+    the trigger's correction and delete paths, and the file run again makes both columns NOT NULL."""
+    with legacy_db.legacy_database(profile_cluster) as legacy:
+        with psycopg.connect(legacy.dsn, autocommit=True) as conn:
+            conn.execute("ALTER TABLE public.scheduled_jobs ALTER COLUMN started_at DROP NOT NULL,"
+                         " ALTER COLUMN job_name DROP NOT NULL")
+            conn.execute("SET ROLE service_role")  # as the service wrote them, through the seed's trigger
+            conn.execute("INSERT INTO public.scheduled_jobs (job_name, job_type, status, started_at, completed_at,"
+                         " duration_ms) VALUES ('hourly-sync', 'scheduled', 'completed', NULL, now(), 987654),"
+                         " (NULL, 'scheduled', 'failed', now(), now(), 5)")
+        text = build(profile_cluster.target, protect_history=False, keep_invalid_rows=True)
+        run = run_file(legacy.dsn, text, tmp_path)
+        assert run.returncode == 0, f"the file with --keep-invalid-rows failed:\n{run.stderr}"
+        with psycopg.connect(legacy.dsn) as conn:
+            assert legacy_db.statistics_problems(conn) == [], "the statistics of the kept history"
+            since = conn.execute("SELECT min(started_at) FROM public.scheduled_jobs").fetchone()[0]
+            assert stats_mismatches(conn, "hourly-sync", since) == [], "a window's statistics"
+            longest = "SELECT max_duration_ms FROM public.get_job_execution_stats('hourly-sync', %s)"
+            assert conn.execute(longest, (None,)).fetchone()[0] == 987654, "the run without a start, of all time"
+            assert conn.execute(longest, (since,)).fetchone()[0] != 987654, "the run without a start, in a window"
+            conn.execute("UPDATE public.scheduled_jobs SET started_at = completed_at WHERE started_at IS NULL")
+            conn.execute("DELETE FROM public.scheduled_jobs WHERE job_name IS NULL")
+            conn.commit()
+            assert legacy_db.statistics_problems(conn) == [], "the statistics once the rows were fixed"
+        again = run_file(legacy.dsn, text, tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert not_null(legacy.dsn, "started_at", "job_name") == {"started_at": True, "job_name": True}

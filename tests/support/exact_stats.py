@@ -1,8 +1,9 @@
 """The statistics computed exactly from the history (what get_job_execution_stats returned before it read rollups),
 and the comparison the statistics tests make: every column exact except the 95th percentile, which must be within
 the documented relative error of percentile_cont(0.95). A negative duration, which only old rows kept NOT VALID can
-hold (docs/adopting.md), is no duration, and an execution kept with a status outside the three is not counted (its
-start is still the job's latest start when it is the latest)."""
+hold (docs/adopting.md), is no duration; an execution kept with a status outside the three is not counted (its
+start is still the job's latest start when it is the latest), one kept without a job belongs to no job's statistics,
+and one kept without a start is in the statistics of all time and in no window."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ SELECT j.job_name, count(*) FILTER (WHERE j.status IN ('running', 'completed', '
  CROSS JOIN LATERAL (SELECT CASE WHEN j.duration_ms >= 0 AND j.status IN ('running', 'completed', 'failed')
                                 THEN j.duration_ms END) AS d(ms)
  WHERE (%(job)s::text IS NULL OR j.job_name = %(job)s) AND (%(since)s::timestamptz IS NULL OR j.started_at >= %(since)s)
+   AND j.job_name IS NOT NULL
  GROUP BY j.job_name HAVING count(*) FILTER (WHERE j.status IN ('running', 'completed', 'failed')) > 0
  ORDER BY j.job_name
 """
@@ -63,9 +65,12 @@ def stats_mismatches(conn: psycopg.Connection, job: Optional[str], since: Option
 
 
 # The rollups computed from the history, by job and UTC day: what job_execution_rollups must hold, whatever time zone
-# the writers' sessions were in (the histogram is compared through the statistics function's p95, not here).
+# the writers' sessions were in (the histogram is compared through the statistics function's p95, not here). An
+# execution kept NOT VALID without a start is on the day '-infinity' (days are compared as text: Python has no such
+# date).
 EXACT_ROLLUPS = """
-SELECT j.job_name, (j.started_at AT TIME ZONE 'UTC')::date, count(*) FILTER (WHERE j.status = 'completed'),
+SELECT j.job_name, coalesce((j.started_at AT TIME ZONE 'UTC')::date, '-infinity')::text,
+       count(*) FILTER (WHERE j.status = 'completed'),
        count(*) FILTER (WHERE j.status = 'failed'), count(d.ms), coalesce(sum(d.ms), 0), max(d.ms)
   FROM public.scheduled_jobs AS j
  CROSS JOIN LATERAL (SELECT CASE WHEN j.duration_ms >= 0 THEN j.duration_ms END) AS d(ms)
@@ -73,7 +78,7 @@ SELECT j.job_name, (j.started_at AT TIME ZONE 'UTC')::date, count(*) FILTER (WHE
  GROUP BY 1, 2 ORDER BY 1, 2
 """
 STORED_ROLLUPS = """
-SELECT r.job_name, r.day, r.completed, r.failed, r.duration_count, r.duration_sum, r.duration_max
+SELECT r.job_name, r.day::text, r.completed, r.failed, r.duration_count, r.duration_sum, r.duration_max
   FROM public.job_execution_rollups AS r WHERE r.job_name = ANY(%(jobs)s) ORDER BY 1, 2
 """
 

@@ -31,17 +31,18 @@ BEGIN
     DELETE FROM public.job_execution_rollups;
     INSERT INTO public.job_execution_rollups
            (job_name, day, completed, failed, duration_count, duration_sum, duration_max, duration_histogram)
-    SELECT j.job_name, (j.started_at AT TIME ZONE 'UTC')::date,
+    SELECT j.job_name, coalesce((j.started_at AT TIME ZONE 'UTC')::date, '-infinity'),
            count(*) FILTER (WHERE j.status = 'completed'), count(*) FILTER (WHERE j.status = 'failed'),
            count(j.duration_ms), coalesce(sum(j.duration_ms), 0), max(j.duration_ms),
            scheduler_private.histogram_of(
              array_agg(scheduler_private.duration_bucket(j.duration_ms)) FILTER (WHERE j.duration_ms IS NOT NULL),
              array_agg(1) FILTER (WHERE j.duration_ms IS NOT NULL))
-      -- A negative duration, which only old rows kept NOT VALID can hold (keepInvalidRows), is no duration: the
-      -- rollups' own rules hold, and the statistics agree with the recount (adopt/recounted.sql) and the trigger.
+      -- Old rows kept NOT VALID (keepInvalidRows) as the trigger reads them: a negative duration is no duration (the
+      -- rollups' own rules hold), a NULL start is on the day '-infinity' (in the statistics of all time, in no window),
+      -- and an execution without a job is in no job's rollups.
       FROM (SELECT h.job_name, h.started_at, h.status, CASE WHEN h.duration_ms >= 0 THEN h.duration_ms END AS duration_ms
               FROM public.scheduled_jobs AS h
-             WHERE h.status IN ('completed', 'failed')) AS j
+             WHERE h.status IN ('completed', 'failed') AND h.job_name IS NOT NULL) AS j
      GROUP BY 1, 2;
     UPDATE public.job_schedules AS s
        SET total_runs = r.total, successful_runs = r.completed, failed_runs = r.failed,

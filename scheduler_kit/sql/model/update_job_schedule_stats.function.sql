@@ -14,8 +14,9 @@
 --   * sets last_run_* only from an execution at least as recent (by completed_at) as the one they describe, so an
 --     older execution finishing late never moves last_run_at backwards; a correction to the latest execution
 --     recomputes them from history;
---   * reads a negative duration as no duration: only old rows kept NOT VALID (keepInvalidRows) can hold one, the
---     take-over counted it so (trigger_update_job_stats), and last_run_* follow the recount (adopt/recounted.sql);
+--   * reads the old rows kept NOT VALID (keepInvalidRows) as the take-over counted them (trigger_update_job_stats):
+--     a negative duration is no duration, a start that is NULL is on the day '-infinity', and last_run_* follow the
+--     recount (adopt/recounted.sql); new rows cannot hold either (the constraints check every new row version);
 -- (Taking a finished execution back to running, to another job or to another id is refused before this runs: see
 -- trigger_scheduled_jobs_finished_is_final.)
 -- Deleting history (retention clean-up) leaves the lifetime counters alone and takes the deleted executions out of
@@ -45,29 +46,34 @@ BEGIN
            duration_sum       = r.duration_sum - x.duration_sum,
            duration_histogram = scheduler_private.histogram_add(r.duration_histogram, x.histogram),
            -- The largest duration left: from the history of that day when the deleted ones reached it.
-           duration_max       = CASE WHEN x.duration_max >= r.duration_max THEN (
-                                  SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j  -- a negative one is none
-                                   WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed') AND j.duration_ms >= 0
-                                     AND j.started_at >= (r.day::timestamp AT TIME ZONE 'UTC')
-                                     AND j.started_at < ((r.day + 1)::timestamp AT TIME ZONE 'UTC'))
-                                ELSE r.duration_max END
-      FROM (SELECT o.job_name, (o.started_at AT TIME ZONE 'UTC')::date AS day,
+           duration_max       = CASE WHEN (x.duration_max >= r.duration_max) IS NOT TRUE THEN r.duration_max
+                                     WHEN pg_catalog.isfinite(r.day) THEN (
+                                       SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j  -- a negative one is none
+                                        WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed') AND j.duration_ms >= 0
+                                          AND j.started_at >= (r.day::timestamp AT TIME ZONE 'UTC')
+                                          AND j.started_at < ((r.day + 1)::timestamp AT TIME ZONE 'UTC'))
+                                     ELSE (
+                                       SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j
+                                        WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed') AND j.duration_ms >= 0
+                                          AND coalesce((j.started_at AT TIME ZONE 'UTC')::date, '-infinity') = r.day) END
+      FROM (SELECT o.job_name, k.day,
                    count(*) FILTER (WHERE o.status = 'completed') AS completed,
                    count(*) FILTER (WHERE o.status = 'failed') AS failed,
-                   count(d.ms) AS duration_count,
-                   coalesce(sum(d.ms), 0) AS duration_sum,
-                   max(d.ms) AS duration_max,
+                   count(k.ms) AS duration_count,
+                   coalesce(sum(k.ms), 0) AS duration_sum,
+                   max(k.ms) AS duration_max,
                    scheduler_private.histogram_of(
-                     array_agg(scheduler_private.duration_bucket(d.ms)) FILTER (WHERE d.ms IS NOT NULL),
-                     array_agg(-1) FILTER (WHERE d.ms IS NOT NULL)) AS histogram
+                     array_agg(scheduler_private.duration_bucket(k.ms)) FILTER (WHERE k.ms IS NOT NULL),
+                     array_agg(-1) FILTER (WHERE k.ms IS NOT NULL)) AS histogram
               FROM old_rows AS o
-             CROSS JOIN LATERAL (SELECT CASE WHEN o.duration_ms >= 0 THEN o.duration_ms END) AS d(ms)
+             CROSS JOIN LATERAL (SELECT coalesce((o.started_at AT TIME ZONE 'UTC')::date, '-infinity'),
+                                        CASE WHEN o.duration_ms >= 0 THEN o.duration_ms END) AS k(day, ms)
              WHERE o.status IN ('completed', 'failed')
              GROUP BY 1, 2) AS x
      WHERE r.job_name = x.job_name AND r.day = x.day;
     DELETE FROM public.job_execution_rollups AS r
      WHERE r.completed = 0 AND r.failed = 0
-       AND (r.job_name, r.day) IN (SELECT o.job_name, (o.started_at AT TIME ZONE 'UTC')::date
+       AND (r.job_name, r.day) IN (SELECT o.job_name, coalesce((o.started_at AT TIME ZONE 'UTC')::date, '-infinity')
                                      FROM old_rows AS o WHERE o.status IN ('completed', 'failed'));
     RETURN NULL;
   END IF;
@@ -298,24 +304,29 @@ BEGIN
          duration_count     = r.duration_count - x.duration_count,
          duration_sum       = r.duration_sum - x.duration_sum,
          duration_histogram = scheduler_private.histogram_add(r.duration_histogram, x.histogram),
-         duration_max       = CASE WHEN x.duration_max >= r.duration_max THEN (
-                                SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j  -- a negative one is none
-                                 WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed') AND j.duration_ms >= 0
-                                   AND j.started_at >= (r.day::timestamp AT TIME ZONE 'UTC')
-                                   AND j.started_at < ((r.day + 1)::timestamp AT TIME ZONE 'UTC'))
-                              ELSE r.duration_max END
-    FROM (SELECT o.job_name, (o.started_at AT TIME ZONE 'UTC')::date AS day,
+         duration_max       = CASE WHEN (x.duration_max >= r.duration_max) IS NOT TRUE THEN r.duration_max
+                                   WHEN pg_catalog.isfinite(r.day) THEN (
+                                     SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j  -- a negative one is none
+                                      WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed') AND j.duration_ms >= 0
+                                        AND j.started_at >= (r.day::timestamp AT TIME ZONE 'UTC')
+                                        AND j.started_at < ((r.day + 1)::timestamp AT TIME ZONE 'UTC'))
+                                   ELSE (
+                                     SELECT max(j.duration_ms) FROM public.scheduled_jobs AS j
+                                      WHERE j.job_name = r.job_name AND j.status IN ('completed', 'failed') AND j.duration_ms >= 0
+                                        AND coalesce((j.started_at AT TIME ZONE 'UTC')::date, '-infinity') = r.day) END
+    FROM (SELECT o.job_name, k.day,
                  count(*) FILTER (WHERE o.status = 'completed') AS completed,
                  count(*) FILTER (WHERE o.status = 'failed') AS failed,
-                 count(d.ms) AS duration_count,
-                 coalesce(sum(d.ms), 0) AS duration_sum,
-                 max(d.ms) AS duration_max,
+                 count(k.ms) AS duration_count,
+                 coalesce(sum(k.ms), 0) AS duration_sum,
+                 max(k.ms) AS duration_max,
                  scheduler_private.histogram_of(
-                   array_agg(scheduler_private.duration_bucket(d.ms)) FILTER (WHERE d.ms IS NOT NULL),
-                   array_agg(-1) FILTER (WHERE d.ms IS NOT NULL)) AS histogram
+                   array_agg(scheduler_private.duration_bucket(k.ms)) FILTER (WHERE k.ms IS NOT NULL),
+                   array_agg(-1) FILTER (WHERE k.ms IS NOT NULL)) AS histogram
             FROM new_rows AS n
             JOIN old_rows AS o ON o.id = n.id
-           CROSS JOIN LATERAL (SELECT CASE WHEN o.duration_ms >= 0 THEN o.duration_ms END) AS d(ms)
+           CROSS JOIN LATERAL (SELECT coalesce((o.started_at AT TIME ZONE 'UTC')::date, '-infinity'),
+                                        CASE WHEN o.duration_ms >= 0 THEN o.duration_ms END) AS k(day, ms)
            WHERE o.status IN ('completed', 'failed')
              AND (o.status, o.completed_at, o.duration_ms, o.started_at)
                  IS DISTINCT FROM (n.status, n.completed_at, n.duration_ms, n.started_at)
@@ -323,7 +334,7 @@ BEGIN
    WHERE r.job_name = x.job_name AND r.day = x.day;
   DELETE FROM public.job_execution_rollups AS r
    WHERE r.completed = 0 AND r.failed = 0
-     AND (r.job_name, r.day) IN (SELECT o.job_name, (o.started_at AT TIME ZONE 'UTC')::date
+     AND (r.job_name, r.day) IN (SELECT o.job_name, coalesce((o.started_at AT TIME ZONE 'UTC')::date, '-infinity')
                                    FROM old_rows AS o WHERE o.status IN ('completed', 'failed'));
   RETURN NULL;
 END
