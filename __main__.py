@@ -2,7 +2,12 @@
 
 import pulumi
 
-from scheduler_kit.adoption import AdoptionRefused, survey_plan
+# First: the dynamic provider's process starts while the imports below, jobs.yaml and the survey run.
+from scheduler_kit.provider_warmup import start_dynamic_provider_now
+
+start_dynamic_provider_now()
+
+from scheduler_kit.adoption import AdoptionRefused, survey_plan  # noqa: E402 (after the provider's head start)
 from scheduler_kit.components.jobs import ScheduledJobs
 from scheduler_kit.components.scheduler import SchedulerDatabase
 from scheduler_kit.components.supabase_base import SupabaseBase
@@ -11,9 +16,11 @@ from scheduler_kit.model import full_plan
 from scheduler_kit.db import DatabaseUnreachable, connect
 from scheduler_kit.jobs_file import JobsFileError, load_jobs
 from scheduler_kit.policies import PolicyFileError
+from scheduler_kit.quick_exit import end_program_at_once
 from scheduler_kit.sdk_chatter import drop_sdk_debug_messages
 
 drop_sdk_debug_messages()
+end_program_at_once()
 
 # Everything is read and validated before the first resource is registered: bad input changes nothing.
 try:

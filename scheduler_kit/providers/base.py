@@ -31,6 +31,7 @@ from pulumi.dynamic import (
 from .. import TYPE_PREFIX
 from ..config import ConnectionSettings, settings_from_mapping
 from ..db import ConnectionCache, DatabaseUnreachable, fetch_one_dict, one_query, sql_text
+from ..quick_exit import end_provider_at_once
 
 OUTPUT_KEYS = ("live", "applied")
 InputsT = TypeVar("InputsT")
@@ -108,6 +109,7 @@ class SqlObjectProvider(ResourceProvider, Generic[InputsT]):
     # --- plumbing ---------------------------------------------------------------------------------------------
     def configure(self, req: ConfigureRequest) -> None:
         self._connection = settings_from_mapping(req.config).connection
+        end_provider_at_once(connections.close)  # only the provider's own process configures providers
 
     @property
     def connection(self) -> ConnectionSettings:

@@ -3,7 +3,12 @@ and destroy removes what up created."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shutil
 import subprocess
+from pathlib import Path
 
 import psycopg
 
@@ -70,3 +75,41 @@ def test_up_then_no_changes_then_destroy(cluster):
     finally:
         stack.remove()
         cluster.drop_database(database)
+
+
+def engine_log(stack, **env: str) -> list[dict]:
+    """A preview's engine log (-v=9, JSON lines), with `env` set for the engine and the processes it starts."""
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        result = stack.preview(log_to_std_err=True, log_verbosity=9)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return [json.loads(line) for line in result.stderr.splitlines() if line.startswith('{"time"')]
+
+
+def first(log: list[dict], needle: str) -> int:
+    return next(i for i, line in enumerate(log) if needle in line.get("msg", ""))
+
+
+def test_the_dynamic_provider_starts_before_the_first_registration_and_both_processes_exit_through_the_kit(deployed):
+    """scheduler_kit/provider_warmup.py and quick_exit.py, in the real engine's own log. The warm-up's request makes
+    the engine launch the dynamic provider before the program registers anything (without it, after); and the hooks quick_exit relies on are what the toolchain runs: the language host script ends with a
+    top-level `sys.exit(exit_code)`, and the provider shim runs `python -m pulumi.dynamic`."""
+    # The program's first registration is its stack's; without the warm-up, the provider starts after it.
+    launched, registered = "Launching plugin 'pulumi-python (resource)'", "RegisterResource received: t=pulumi:pulumi:Stack"
+    with_warmup = engine_log(deployed.stack)
+    without = engine_log(deployed.stack, SCHEDKIT_PROVIDER_WARMUP="0")
+    assert first(with_warmup, launched) < first(with_warmup, registered)
+    assert first(without, launched) > first(without, registered)
+    assert not [line for line in with_warmup if line.get("level") == "ERROR"]
+
+    bin_dir = Path(shutil.which("pulumi-language-python-exec") or "").parent
+    script = (bin_dir / "pulumi-language-python-exec").read_text(encoding="utf-8")
+    assert re.search(r"^if __name__ == \"__main__\":$(.|\n)*^    sys\.exit\(exit_code\)\s*\Z", script, re.M), \
+        "the language host script no longer ends with a top-level sys.exit(exit_code): quick_exit's hook is idle"
+    assert "-m pulumi.dynamic" in (bin_dir / "pulumi-resource-pulumi-python").read_text(encoding="utf-8")
