@@ -20,6 +20,7 @@ from tests.support.cluster import Cluster
 from tests.support.deploy import deployed_database
 from tests.support.profile import hypothesis_profile
 from tests.support.tokens import TokenFactory
+from tests.support.tracebacks import make_report_printable
 
 settings.register_profile("default", max_examples=100, deadline=None)
 settings.register_profile(
@@ -84,6 +85,16 @@ def gateway(tokens) -> Gateway:
 # same time would change.
 SHARED_WORKER = {"test_audit_interrupted.py": "audits", "test_audit_bounds.py": "audits",
                  "test_access_matrix.py": "audits"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    make_report_printable(call.excinfo)  # before pytest formats it (tests/support/tracebacks.py)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_keyboard_interrupt(excinfo):
+    make_report_printable(excinfo)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -99,16 +99,8 @@ def test_an_audit_stopped_by_a_signal_drops_its_stand_in(deployed, admin, stop, 
         assert memberships(admin, name) == [(role, False) for role, _ in memberships(admin, "authenticator")]
         process.send_signal(stop)
         output, _ = process.communicate(timeout=60)
-        assert process.returncode == exit_status or pytest_could_not_report_the_interrupt(stop, process.returncode,
-                                                                                          output), output
+        assert process.returncode == exit_status, output
         assert name not in stand_ins(admin), f"{name} left behind after {stop.name}:\n{output}"
-
-
-def pytest_could_not_report_the_interrupt(stop: signal.Signals, returncode: int, output: str) -> bool:
-    """Ctrl-C stopped the audit, but pytest failed while formatting the KeyboardInterrupt's traceback (a frame
-    interrupted where CPython 3.11 records no line number has `tb_lineno` None) and Python exited 1 with that error:
-    seen once in CI. What the test is about, the stand-in dropped, is still checked."""
-    return stop == signal.SIGINT and returncode == 1 and "KeyboardInterrupt" in output and "tb_lineno" in output
 
 
 def test_after_a_sigkill_the_stand_in_expires_and_the_next_audit_drops_it(deployed, admin):
