@@ -149,10 +149,15 @@ def _kill_cli_alone(admin: psycopg.Connection, gate: psycopg.Connection, stack: 
             " AND state <> 'idle'", (stack.database,)).fetchone()[0]:
         time.sleep(0.05)
     time.sleep(1)  # whatever the orphans still start in that second may commit too
+    # A step that changes nothing the fingerprint reads (RLS its table's create already forced) and commits before
+    # `took_lock` is read leaves only this: its session is still there and idle, so its client, the orphaned provider,
+    # was alive to finish the transaction (a backend whose client has died ends on its next write to it).
+    finished = admin.execute("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = %s AND state = 'idle')",
+                             (waiter,)).fetchone()[0]
     for pid in orphans:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    return took_lock or _fingerprint(stack.admin_dsn) != before
+    return took_lock or finished or _fingerprint(stack.admin_dsn) != before
 
 
 def up_step_by_step(stack: DeployedStack, observe: Callable[[int], object], stop_after: Optional[int] = None,
