@@ -25,6 +25,10 @@ _GENERIC = re.compile(r"^(update failed|preview failed|an unhandled error occurr
 _FAILED_STEP = re.compile(r"(\S+) \*\*(?:creating|updating|deleting|replacing) failed")
 
 
+# The head of one resource's diagnostics in the engine's summary: `  <type> (<name>):`.
+_DIAGNOSTICS_BLOCK = re.compile(r"^  (\S+) \((.+)\):$")
+# The program's own error once the engine stopped on another step's failure.
+_MONITOR_GONE = re.compile(r"resource monitor (has terminated|shut down)", re.IGNORECASE)
 # The last line of a Python traceback: `module.SomeError: what happened`.
 _EXCEPTION = re.compile(r"^\s*(?:(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*|\w*(?:Error|Exception|Exit)): \S")
 
@@ -61,25 +65,30 @@ def one_line(error: Exception) -> str:
     """The engine's reason for a failed run, on one line: the resource that failed, and the exception its traceback
     ends with, else the first `error:` line that says more than "failed", else the last line."""
     text = str(error)
-    reasons, exceptions, failed = [], [], ""
+    reasons, exceptions, program_exceptions, failed = [], [], [], ""
+    in_program = False
     for line in text.splitlines():
+        block = _DIAGNOSTICS_BLOCK.match(line)
+        if block:
+            in_program = block.group(1) == "pulumi:pulumi:Stack"
         found = re.search(r"\berror: (.*)", line)
         reason = " ".join(found.group(1).split()) if found else ""
         step = _FAILED_STEP.search(line)
         if step and not failed and not step.group(1).startswith("pulumi:pulumi:Stack"):
             failed = step.group(1)
         if _EXCEPTION.match(line):
-            exceptions.append(" ".join(line.split()))
+            (program_exceptions if in_program else exceptions).append(" ".join(line.split()))
         elif reason and not _GENERIC.match(reason) and not reason.endswith(":"):
             reasons.append(reason)
-    # An RPC error is how the program saw a step fail (its call to the engine cut short), and "context canceled"
-    # how a call still in flight ended once the engine stopped on the first failure: neither is the reason. The
-    # provider's own exception, else the engine's error line, come first.
+    # An RPC error or "Resource monitor has terminated" is how the program saw a step fail (its call to the engine
+    # cut short), and "context canceled" how a call still in flight ended once the engine stopped on the first
+    # failure: none is the reason. The engine prints the program's diagnostics before or after the provider's, as
+    # the race goes, so a provider's own exception comes first, then the program's, then the engine's error line.
     def cut(e: str) -> bool:
-        return e.startswith("grpc.") or e.endswith("context canceled")
+        return e.startswith("grpc.") or e.endswith("context canceled") or _MONITOR_GONE.search(e) is not None
 
-    cut_short = [e for e in exceptions if cut(e)]
-    found = ([e for e in exceptions if not cut(e)] + reasons + cut_short)[:1]
+    cut_short = [e for e in exceptions + program_exceptions if cut(e)]
+    found = ([e for e in exceptions + program_exceptions if not cut(e)] + reasons + cut_short)[:1]
     if found:
         return ((f"{failed}: " if failed else "") + found[0])[:500]
     lines = [" ".join(x.split()) for x in text.splitlines() if x.strip()]

@@ -111,6 +111,16 @@ def test_the_deploys_error_is_the_first_line_that_says_why():
         " +  pulumi-python:dynamic/schedkit:Policy policy-y **creating failed** error: Traceback:\n"
         "    psycopg.errors.UndefinedFunction: function no_such_function() does not exist\n")
     assert one_line(cancelled) == "policy-x: psycopg.errors.UndefinedFunction: function no_such_function() does not exist"
+    # The engine's summary may list the program's diagnostics (its calls cut short once the engine stopped) before
+    # the failed provider's: the provider's exception is still the reason (a CI run read the program's).
+    program_first = RuntimeError(
+        " +  pulumi-python:dynamic/schedkit:Policy policy-x **creating failed** error: Traceback:\n"
+        "Diagnostics:\n  pulumi:pulumi:Stack (scheduler-kit-review):\n    error: update failed\n\n"
+        "    grpc._channel._InactiveRpcError: <_InactiveRpcError of RPC that terminated with:\n"
+        "    pulumi.errors.RunError: Resource monitor has terminated, shutting down\n    KeyboardInterrupt\n\n"
+        "  pulumi-python:dynamic/schedkit:Policy (policy-x):\n    error: Traceback (most recent call last):\n"
+        "    psycopg.errors.UndefinedFunction: function no_such_function() does not exist\n")
+    assert one_line(program_first) == "policy-x: psycopg.errors.UndefinedFunction: function no_such_function() does not exist"
     assert one_line(RuntimeError("something\nbroke here\n")) == "broke here"
     program = RuntimeError("error: Program failed with an unhandled exception:\n  File x, line 3\n"
                            "    yaml.scanner.ScannerError: mapping values are not allowed here\n")
