@@ -4,13 +4,13 @@ and destroy removes what up created."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from tests.support.deploy import stack_for
 from tests.support.toolchain import ROOT
@@ -77,18 +77,12 @@ def test_up_then_no_changes_then_destroy(cluster):
         cluster.drop_database(database)
 
 
-def engine_log(stack, **env: str) -> list[dict]:
+def engine_log(stack, monkeypatch: pytest.MonkeyPatch, **env: str) -> list[dict]:
     """A preview's engine log (-v=9, JSON lines), with `env` set for the engine and the processes it starts."""
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
+    with monkeypatch.context() as patched:
+        for name, value in env.items():
+            patched.setenv(name, value)
         result = stack.preview(log_to_std_err=True, log_verbosity=9)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     return [json.loads(line) for line in result.stderr.splitlines() if line.startswith('{"time"')]
 
 
@@ -96,14 +90,14 @@ def first(log: list[dict], needle: str) -> int:
     return next(i for i, line in enumerate(log) if needle in line.get("msg", ""))
 
 
-def test_the_dynamic_provider_starts_before_the_first_registration_and_both_processes_exit_through_the_kit(deployed):
+def test_the_dynamic_provider_starts_before_the_first_registration_and_both_processes_exit_through_the_kit(deployed, monkeypatch):
     """scheduler_kit/provider_warmup.py and quick_exit.py, in the real engine's own log. The warm-up's request makes
     the engine launch the dynamic provider before the program registers anything (without it, after); and the hooks quick_exit relies on are what the toolchain runs: the language host script ends with a
     top-level `sys.exit(exit_code)`, and the provider shim runs `python -m pulumi.dynamic`."""
     # The program's first registration is its stack's; without the warm-up, the provider starts after it.
     launched, registered = "Launching plugin 'pulumi-python (resource)'", "RegisterResource received: t=pulumi:pulumi:Stack"
-    with_warmup = engine_log(deployed.stack)
-    without = engine_log(deployed.stack, SCHEDKIT_PROVIDER_WARMUP="0")
+    with_warmup = engine_log(deployed.stack, monkeypatch)
+    without = engine_log(deployed.stack, monkeypatch, SCHEDKIT_PROVIDER_WARMUP="0")
     assert first(with_warmup, launched) < first(with_warmup, registered)
     assert first(without, launched) > first(without, registered)
     assert not [line for line in with_warmup if line.get("level") == "ERROR"]
