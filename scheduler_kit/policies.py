@@ -20,7 +20,7 @@ def load_policies(directory: Path = POLICY_DIR, schema: str = "public") -> list[
     policies: list[PolicyInputs] = []
     seen: set[str] = set()
     for path in sorted(directory.glob("*.yaml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = _read_yaml(path) or {}
         if not isinstance(document, dict):
             raise PolicyFileError(f"{path}: expected a mapping of table name to policies")
         for table, entries in document.items():
@@ -55,6 +55,22 @@ def load_policies(directory: Path = POLICY_DIR, schema: str = "public") -> list[
                     )
                 )
     return policies
+
+
+def _read_yaml(path: Path) -> object:
+    """The file's document; a file that is not YAML is a PolicyFileError at its line and column."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise PolicyFileError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        raise PolicyFileError(f"{where}: not valid YAML: {problem}; fix the line (a value with ': ' or '#' in it "
+                              "goes in quotes)") from None
+    except yaml.YAMLError as error:
+        raise PolicyFileError(f"{path}: not valid YAML: {error}") from None
 
 
 def _expression(value: object) -> str | None:

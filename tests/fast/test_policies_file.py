@@ -33,6 +33,11 @@ def test_the_declared_policies_are_the_seeds_eight_and_the_rollups_four():
         ("t:\n  p:\n    command: MERGE\n    roles: [authenticated]\n    using: 'true'\n", "command must be"),
         ("t:\n  p:\n    command: SELECT\n    roles: []\n    using: 'true'\n", "roles must be"),
         ("- just a list\n", "expected a mapping"),
+        # Not YAML at all: the file's line and column, as the other problems name the file (a raw ScannerError
+        # named "<unicode string>" before).
+        ("t:\n  p:\n    command: : SELECT\n", "broken.yaml:3:14: not valid YAML: mapping values are not allowed here"),
+        ("t:\n  p:\n    using: 'unclosed\n", "broken.yaml:4:1: not valid YAML: while scanning a quoted scalar"),
+        ("t:\n\tp: 1\n", "broken.yaml:2:1: not valid YAML:"),
     ],
 )
 def test_malformed_declarations_name_file_and_entry(tmp_path, body, fragment):
@@ -41,3 +46,11 @@ def test_malformed_declarations_name_file_and_entry(tmp_path, body, fragment):
     with pytest.raises(PolicyFileError) as error:
         load_policies(tmp_path)
     assert str(path) in str(error.value) and fragment in str(error.value)
+
+
+def test_a_policy_file_that_is_not_utf8_names_the_file_and_the_byte(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("t:\n  p:\n    comment: caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(PolicyFileError) as error:
+        load_policies(tmp_path)
+    assert str(error.value) == f"{path}: not UTF-8 text (byte 24); save it as UTF-8"
