@@ -22,7 +22,6 @@ import os
 import sys
 from pathlib import Path
 
-import yaml
 
 from scheduler_kit.access.cells import MATRIX_PATH
 from scheduler_kit.access.observe import ObserveError, Observation, observe
@@ -67,10 +66,6 @@ def main(argv: list[str] | None = None) -> int:
             observation = observe(actor_dsn, args.target, args.matrix)
     except (ObserveError, StandInError) as error:
         print(f"access matrix: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    except (OSError, yaml.YAMLError, AssertionError, KeyError) as error:
-        print(f"access matrix: cannot read the matrix file {args.matrix}: {error}; fix the file (see its header)",
-              file=sys.stderr)
         return EXIT_ERROR
     paths = write(observation, args.out)
     print(to_markdown(observation))

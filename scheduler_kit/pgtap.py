@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-import yaml
 from psycopg import sql
 
 from .config import settings_from_mapping
+from .access.cells import read_matrix
 from .db import literal, render, sql_text
 from .model import API_ROLES, AUTHENTICATOR, Planned, full_plan, object_acls
 from .policies import load_policies
@@ -255,23 +255,21 @@ def _catalog(suite: Suite) -> None:
 
 def load_cells(path: Path = MATRIX_PATH) -> list[dict]:
     """Every cell of the matrix: {kind, object, operation, column, actor, expected: {target: outcome}}."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    actors = document["actors"]
-    sections = [("table", document["tables"], None), ("function", document["functions"], None),
-                *[("table", {"users": document["admin_lookup"][t]}, t) for t in TARGETS]]
+    document = read_matrix(path)
+    # The targets share the tables and functions; the admin lookup table is each target's own.
+    every = [("table", document["tables"], TARGETS), ("function", document["functions"], TARGETS),
+             *[("table", {"users": document["admin_lookup"][t]}, (t,)) for t in TARGETS]]
     cells: dict[tuple, dict] = {}
-    for kind, section, target in sections:
+    for kind, section, targets in every:
         for obj, rows in section.items():
             for operation, outcomes in rows.items():
-                if len(outcomes) != len(actors):
-                    raise ValueError(f"{path}: {obj} {operation}: {len(outcomes)} outcomes for {len(actors)} actors")
                 op, _, column = operation.partition(" ")
-                for actor, outcome in zip(actors, outcomes):
+                for actor, outcome in zip(document["actors"], outcomes):
                     key = (kind, obj, op, column or None, actor)
                     cell = cells.setdefault(key, {"kind": kind, "object": obj, "operation": op,
                                                   "column": column or None, "actor": actor, "expected": {}})
-                    for t in ([target] if target else TARGETS):
-                        cell["expected"][t] = outcome
+                    for target in targets:
+                        cell["expected"][target] = outcome
     return list(cells.values())
 
 
@@ -320,7 +318,7 @@ def _matrix(suite: Suite, actors: list[str]) -> None:
 
 
 def generate() -> str:
-    actors = yaml.safe_load(MATRIX_PATH.read_text(encoding="utf-8"))["actors"]
+    actors = read_matrix(MATRIX_PATH)["actors"]
     suite = Suite()
     _catalog(suite)
     suite.comment("The access matrix (tests/access_matrix.yaml), one assertion per cell and token shape.")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from .yaml_problem import yaml_problem
 from .providers.policy import COMMANDS, PolicyInputs
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
@@ -63,14 +64,9 @@ def _read_yaml(path: Path) -> object:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as error:
         raise PolicyFileError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = " ".join(part for part in (error.context, error.problem) if part)
-        raise PolicyFileError(f"{where}: not valid YAML: {problem}; fix the line (a value with ': ' or '#' in it "
-                              "goes in quotes)") from None
     except yaml.YAMLError as error:
-        raise PolicyFileError(f"{path}: not valid YAML: {error}") from None
+        raise PolicyFileError(f"{yaml_problem(str(path), error)}; fix the line (a value with ': ' or '#' in it goes "
+                              "in quotes)") from None
 
 
 def _expression(value: object) -> str | None:

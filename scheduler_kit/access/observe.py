@@ -13,7 +13,7 @@ import psycopg
 
 from scheduler_kit.access.actors import VARIANTS, token_for
 from scheduler_kit.access.causes import Catalog, explain, read_catalog
-from scheduler_kit.access.cells import MATRIX_PATH, Cell, load_matrix
+from scheduler_kit.access.cells import MATRIX_PATH, Cell, MatrixFileError, load_matrix
 from scheduler_kit.access.probe import expected_count, run, seed, statement, totals
 from scheduler_kit.db import sql_text
 from scheduler_kit.gateway import Gateway, TokenRejected
@@ -114,7 +114,10 @@ def observe(actor_dsn: str, target: str = "postgres", matrix_path: Path = MATRIX
     started = time.monotonic()
     tokens = tokens or TokenFactory()
     gateway = Gateway(tokens.gateway_config())
-    cells = load_matrix(target, Path(matrix_path))
+    try:
+        cells = load_matrix(target, Path(matrix_path))
+    except MatrixFileError as error:
+        raise ObserveError(str(error)) from None
     try:
         catalog_conn = psycopg.connect(actor_dsn, autocommit=True)
         conn = psycopg.connect(actor_dsn)

@@ -36,7 +36,7 @@ def test_the_declared_policies_are_the_seeds_eight_and_the_rollups_four():
         # Not YAML at all: the file's line and column, as the other problems name the file (a raw ScannerError
         # named "<unicode string>" before).
         ("t:\n  p:\n    command: : SELECT\n", "broken.yaml:3:14: not valid YAML: mapping values are not allowed here"),
-        ("t:\n  p:\n    using: 'unclosed\n", "broken.yaml:4:1: not valid YAML: while scanning a quoted scalar"),
+        ("t:\n  p:\n    using: 'unclosed\n", "broken.yaml:4:1: not valid YAML: found unexpected end of stream (while scanning a quoted scalar at line 3)"),
         ("t:\n\tp: 1\n", "broken.yaml:2:1: not valid YAML:"),
     ],
 )
