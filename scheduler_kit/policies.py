@@ -7,9 +7,11 @@ from pathlib import Path
 import yaml
 
 from .yaml_problem import yaml_problem
-from .providers.policy import COMMANDS, PolicyInputs
+from .providers.policy import COMMANDS, PolicyInputs, PolicyProvider
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
+# The tables whose policies the kit owns (scheduler_kit/model.py deploys them; each table's policy list is its own).
+KIT_TABLES = ("job_schedules", "scheduled_jobs", "job_execution_rollups")
 _ALLOWED_KEYS = {"command", "roles", "using", "with_check", "permissive", "comment"}
 
 
@@ -43,18 +45,25 @@ def load_policies(directory: Path = POLICY_DIR, schema: str = "public") -> list[
                 if name in seen:
                     raise PolicyFileError(f"{where}: policy name {name!r} is declared twice")
                 seen.add(name)
-                policies.append(
-                    PolicyInputs(
-                        name=name,
-                        table=f"{schema}.{table}",
-                        command=command,
-                        roles=list(roles),
-                        using=_expression(fields.get("using")),
-                        with_check=_expression(fields.get("with_check")),
-                        permissive=bool(fields.get("permissive", True)),
-                        comment=fields.get("comment"),
-                    )
+                policy = PolicyInputs(
+                    name=str(name),
+                    table=f"{schema}.{table}",
+                    command=command,
+                    roles=list(roles),
+                    using=_expression(fields.get("using")),
+                    with_check=_expression(fields.get("with_check")),
+                    permissive=bool(fields.get("permissive", True)),
+                    comment=fields.get("comment"),
                 )
+                # The provider's own checks, here too: the program refuses the file before it registers anything,
+                # where the provider's Check would refuse one resource while others are already being applied.
+                problems = PolicyProvider().validate(policy)
+                if problems:
+                    raise PolicyFileError(f"{where}: {'; '.join(problems)}")
+                policies.append(policy)
+            if table not in KIT_TABLES:
+                raise PolicyFileError(f"{path}: {table}: not a table the kit deploys; policies go under one of "
+                                      f"{', '.join(KIT_TABLES)}")
     return policies
 
 

@@ -36,6 +36,8 @@ class PolicyProvider(SqlObjectProvider[PolicyInputs]):
 
     def validate(self, inputs: PolicyInputs) -> list[str]:
         problems = []
+        if len(inputs.name.encode("utf-8")) > 63:
+            problems.append(f"name: {inputs.name!r} is longer than 63 bytes, which PostgreSQL would cut; shorten it")
         if inputs.command not in COMMANDS:
             problems.append(f"command: {inputs.command!r} is not one of {', '.join(COMMANDS)}")
         if not inputs.roles:

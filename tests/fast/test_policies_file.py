@@ -29,7 +29,18 @@ def test_the_declared_policies_are_the_seeds_eight_and_the_rollups_four():
 @pytest.mark.parametrize(
     "body, fragment",
     [
-        ("t:\n  p:\n    command: SELECT\n    roles: [authenticated]\n    usign: 'true'\n", "unknown field"),
+        ("job_schedules:\n  p:\n    command: SELECT\n    roles: [authenticated]\n    usign: 'true'\n", "unknown field"),
+        # A table the kit does not deploy: refused before anything is registered, not at the policy's create.
+        ("no_such_table:\n  p:\n    command: SELECT\n    roles: [authenticated]\n    using: 'true'\n",
+         "no_such_table: not a table the kit deploys; policies go under one of job_schedules, scheduled_jobs, "
+         "job_execution_rollups"),
+        # The provider's own checks, with the file and the entry.
+        ("job_schedules:\n  p:\n    command: INSERT\n    roles: [authenticated]\n    using: 'true'\n",
+         "job_schedules.p: using: an INSERT policy takes only with_check"),
+        ("job_schedules:\n  p:\n    command: SELECT\n    roles: [PUBLIC]\n    using: 'true'\n",
+         "job_schedules.p: roles: a policy for PUBLIC also applies to anon; name the roles"),
+        (f"job_schedules:\n  {'p' * 64}:\n    command: SELECT\n    roles: [authenticated]\n    using: 'true'\n",
+         "is longer than 63 bytes, which PostgreSQL would cut; shorten it"),
         ("t:\n  p:\n    command: MERGE\n    roles: [authenticated]\n    using: 'true'\n", "command must be"),
         ("t:\n  p:\n    command: SELECT\n    roles: []\n    using: 'true'\n", "roles must be"),
         ("- just a list\n", "expected a mapping"),
