@@ -93,8 +93,9 @@ bench-deploy: bootstrap   ## deploy speed: no-op preview, first up, 1-of-1,000-j
 	@$(ENV) .venv/bin/python -m bench.deploy_bench
 
 JOBS ?= jobs.yaml
-validate: bootstrap   ## check jobs.yaml: problems with file:line:column, or each schedule in words and its next runs
-	@.venv/bin/python -m scheduler_kit.jobs_cli validate $(JOBS)
+validate: bootstrap   ## check jobs.yaml (problems as file:line:column, or each schedule in words), policies/, the access matrix
+	@status=0; .venv/bin/python -m scheduler_kit.jobs_cli validate $(JOBS) || status=$$?; \
+	  .venv/bin/python -m scheduler_kit.declarations_check || status=$$?; exit $$status
 
 SUMMARY_ARGS ?=
 jobs-summary: bootstrap   ## what jobs.yaml changes against STACK's deployed jobs (Markdown; SUMMARY_ARGS=--json)

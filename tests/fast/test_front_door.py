@@ -193,11 +193,26 @@ def test_the_readme_marks_a_block_to_run():
     assert any("make help" in block for block in safe_blocks()), f"no block after {SAFE_BLOCK_MARKER} runs make help"
 
 
+def quoted_outputs(block: str) -> list[str]:
+    """What the block's comments say the commands print: each "quoted" text; `...` stands for anything."""
+    return re.findall(r'"([^"\n]+)"', "\n".join(line.partition("#")[2] for line in block.splitlines()))
+
+
+def shown_in(quoted: str, output: str) -> bool:
+    pattern = r"\s+".join(re.escape(word) for word in quoted.split()).replace(re.escape("..."), ".*")
+    return re.search(pattern, output) is not None
+
+
 @pytest.mark.parametrize("block", safe_blocks())
 def test_the_blocks_the_readme_marks_safe_run(block):
+    """They run, and print what their comments quote (a README that says what a command prints keeps saying it)."""
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=ROOT, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, f"{block}\nexit {result.returncode}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+    quoted = quoted_outputs(block)
+    assert quoted, f"the block's comments quote nothing it prints:\n{block}"
+    missing = [text for text in quoted if not shown_in(text, result.stdout)]
+    assert not missing, f"the README says these are printed, and they are not: {missing}\n{result.stdout[-3000:]}"
 
 
 def setup_commands() -> list[str]:
