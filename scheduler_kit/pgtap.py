@@ -21,8 +21,8 @@ from typing import Optional
 
 from psycopg import sql
 
+from .access.cells import MATRIX_PATH, TARGETS, read_matrix
 from .config import settings_from_mapping
-from .access.cells import read_matrix
 from .db import literal, render, sql_text
 from .model import API_ROLES, AUTHENTICATOR, Planned, full_plan, object_acls
 from .policies import load_policies
@@ -30,9 +30,7 @@ from .providers.function import Function, FunctionInputs
 from .providers.row_security import RowSecurity
 
 ROOT = Path(__file__).resolve().parent.parent
-MATRIX_PATH = ROOT / "tests" / "access_matrix.yaml"
 OUTPUT = ROOT / "supabase" / "tests" / "scheduler_kit.test.sql"
-TARGETS = ("postgres", "supabase")
 # Whose privileges are checked exactly: the API roles and PostgREST's login role (which must hold nothing itself).
 CHECKED_ROLES = (*API_ROLES, AUTHENTICATOR)
 ADMIN_SUB, REGULAR_SUB, NUMERIC_ADMIN_ID = "kit_pgtap_admin", "kit_pgtap_regular", "12345"
