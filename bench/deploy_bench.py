@@ -2,7 +2,9 @@
 in one run (medians of interleaved repetitions, a, b, a, b, ...), on throwaway databases and stacks of the checkout's
 own cluster (never the `local` stack).
 
-1. a no-op `pulumi preview` of the model / an empty Python program's preview (same toolchain, same backend): <= 1.5
+1. a no-op `pulumi preview` of the model / an empty Python program's preview (same toolchain, same backend): <= 1.5;
+   beside it, the floor under that ratio: a program of as many dynamic resources that do nothing
+   (bench/noop_resources.py) / the same empty program's preview, and the model / that floor
 2. the first `pulumi up` of the model into an empty database / an empty program's up + `psql -f` of the migration
    file `make sql` writes, into another empty database: <= 3
 3. an `up` changing one job of 1,000 (one job's cron) / a no-op preview of the same stack: <= 2
@@ -29,6 +31,7 @@ from tests.support.deploy import stack_for
 
 from .common import side_by_side, timed, verdict
 from .jobs_bench import jobs_document
+from .noop_resources import program_text
 
 REPETITIONS = int(os.environ.get("BENCH_DEPLOY_REPETITIONS", "5"))
 UPS = int(os.environ.get("BENCH_DEPLOY_UPS", "3"))  # first ups and 1-of-N ups: each costs seconds
@@ -44,6 +47,32 @@ def empty_program(folder: Path) -> Path:
         f"    virtualenv: {ROOT / '.venv'}\n")
     (folder / "__main__.py").write_text(EMPTY_PROGRAM)
     return folder
+
+
+def noop_program(folder: Path, count: int, depth: int) -> Path:
+    """The floor program (bench/noop_resources.py): `count` dynamic resources that do nothing, in chains of `depth`,
+    run by the same interpreter."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Pulumi.yaml").write_text(
+        "name: schedkit-bench-noop\nruntime:\n  name: python\n  options:\n"
+        f"    virtualenv: {ROOT / '.venv'}\n")
+    (folder / "__main__.py").write_text(program_text(count, depth))
+    return folder
+
+
+def dynamic_resources(stack: auto.Stack) -> tuple[int, int]:
+    """How many of a deployed stack's resources the dynamic provider serves (each a Check and a Diff in a no-op
+    preview), and the longest chain of dependencies among them (the registrations that wait one for another)."""
+    resources = stack.export_stack().deployment["resources"]
+    dynamic = {r["urn"]: r.get("dependencies", []) for r in resources if r["type"].startswith("pulumi-python:dynamic/")}
+    depths: dict[str, int] = {}
+
+    def depth(urn: str) -> int:
+        if urn not in depths:
+            depths[urn] = 1 + max((depth(need) for need in dynamic[urn] if need in dynamic), default=0)
+        return depths[urn]
+
+    return len(dynamic), max(map(depth, dynamic), default=0)
 
 
 class Throwaways:
@@ -128,9 +157,16 @@ def main() -> None:
         # 1. No-op preview of the model against the empty program's.
         model = throwaways.model_stack("schedkit_bench_deploy", jobs_file)
         up(ROOT, model.stack.name)
+        # Its floor: as many dynamic resources that do nothing, launched as the kit launches its own.
+        resources, depth = dynamic_resources(model.stack)
+        noop_dir = noop_program(folder / "noop", resources, depth)
+        noop = auto.create_or_select_stack(stack_name=f"bench-noop-{os.getpid()}", work_dir=str(noop_dir))
+        throwaways.stacks.append(noop)
+        up(noop_dir, noop.name)
         previews = side_by_side({
             "model preview": lambda: preview(ROOT, model.stack.name),
             "empty preview": lambda: preview(empty_dir, empty.name),
+            f"{resources} no-op resources": lambda: preview(noop_dir, noop.name),
         }, REPETITIONS)
 
         # 2. First up into an empty database, against an empty program's first up plus psql -f of the migration.
@@ -184,6 +220,11 @@ def main() -> None:
         print(f"    {name:<22} {seconds:7.2f} s")
     print(f"  no-op preview of the model / an empty program's:          "
           f"{verdict(previews['model preview'] / previews['empty preview'], 1.5)}")
+    floor_preview = previews[f"{resources} no-op resources"]
+    print(f"    its floor, {resources} dynamic resources doing nothing (chains of {depth}) / the empty program's: "
+          f"{floor_preview / previews['empty preview']:5.2f}")
+    print(f"    the model / that floor (what the kit's own code costs): "
+          f"{previews['model preview'] / floor_preview:5.2f}")
     floor = firsts["empty first up"] + firsts["psql -f"]
     print(f"  first up of the model / empty program's up + psql -f:     "
           f"{verdict(firsts['model first up'] / floor, 3.0)}")
