@@ -117,7 +117,8 @@ def test_the_migration_file_keeps_executions_without_a_start_or_a_job(profile_cl
     """A history whose started_at and job_name were nullable, with a finished execution lacking each: kept NOT VALID,
     the run without a start is in the statistics of all time (the rollups' day '-infinity') and in no window, the
     one without a job in no job's; fixing them (a start given, the jobless one deleted) moves the statistics through
-    the trigger's correction and delete paths, and the file run again makes both columns NOT NULL."""
+    the trigger's correction and delete paths (the jobless one cannot be given a job instead), and the file run again
+    makes both columns NOT NULL."""
     with legacy_db.legacy_database(profile_cluster) as legacy:
         with psycopg.connect(legacy.dsn, autocommit=True) as conn:
             conn.execute("ALTER TABLE public.scheduled_jobs ALTER COLUMN started_at DROP NOT NULL,"
@@ -136,6 +137,10 @@ def test_the_migration_file_keeps_executions_without_a_start_or_a_job(profile_cl
             longest = "SELECT max_duration_ms FROM public.get_job_execution_stats('hourly-sync', %s)"
             assert conn.execute(longest, (None,)).fetchone()[0] == 987654, "the run without a start, of all time"
             assert conn.execute(longest, (since,)).fetchone()[0] != 987654, "the run without a start, in a window"
+            # A finished execution kept without a job cannot be given one (docs/adopting.md): deleted or left.
+            with pytest.raises(psycopg.errors.CheckViolation, match="its job_name cannot change from <NULL> to"):
+                with conn.transaction():
+                    conn.execute("UPDATE public.scheduled_jobs SET job_name = 'hourly-sync' WHERE job_name IS NULL")
             conn.execute("UPDATE public.scheduled_jobs SET started_at = completed_at WHERE started_at IS NULL")
             conn.execute("DELETE FROM public.scheduled_jobs WHERE job_name IS NULL")
             conn.commit()
