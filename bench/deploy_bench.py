@@ -39,25 +39,23 @@ JOBS = int(os.environ.get("BENCH_DEPLOY_JOBS", "1000"))
 EMPTY_PROGRAM = "import pulumi  # nothing to deploy: what the engine and the Python runtime cost on their own\n"
 
 
-def empty_program(folder: Path) -> Path:
-    """A Python program with no resources, run by the same interpreter (the checkout's .venv) and backend."""
+def python_program(folder: Path, project: str, main: str) -> Path:
+    """A Python program beside the model's, run by the same interpreter (the checkout's .venv) and backend."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "Pulumi.yaml").write_text(
-        "name: schedkit-bench-empty\nruntime:\n  name: python\n  options:\n"
-        f"    virtualenv: {ROOT / '.venv'}\n")
-    (folder / "__main__.py").write_text(EMPTY_PROGRAM)
+        f"name: {project}\nruntime:\n  name: python\n  options:\n    virtualenv: {ROOT / '.venv'}\n")
+    (folder / "__main__.py").write_text(main)
     return folder
+
+
+def empty_program(folder: Path) -> Path:
+    """A Python program with no resources."""
+    return python_program(folder, "schedkit-bench-empty", EMPTY_PROGRAM)
 
 
 def noop_program(folder: Path, count: int, depth: int) -> Path:
-    """The floor program (bench/noop_resources.py): `count` dynamic resources that do nothing, in chains of `depth`,
-    run by the same interpreter."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "Pulumi.yaml").write_text(
-        "name: schedkit-bench-noop\nruntime:\n  name: python\n  options:\n"
-        f"    virtualenv: {ROOT / '.venv'}\n")
-    (folder / "__main__.py").write_text(program_text(count, depth))
-    return folder
+    """The floor program (bench/noop_resources.py): `count` dynamic resources that do nothing, in chains of `depth`."""
+    return python_program(folder, "schedkit-bench-noop", program_text(count, depth))
 
 
 def dynamic_resources(stack: auto.Stack) -> tuple[int, int]:
@@ -163,10 +161,11 @@ def main() -> None:
         noop = auto.create_or_select_stack(stack_name=f"bench-noop-{os.getpid()}", work_dir=str(noop_dir))
         throwaways.stacks.append(noop)
         up(noop_dir, noop.name)
+        floor_name = f"{resources} no-op resources"
         previews = side_by_side({
             "model preview": lambda: preview(ROOT, model.stack.name),
             "empty preview": lambda: preview(empty_dir, empty.name),
-            f"{resources} no-op resources": lambda: preview(noop_dir, noop.name),
+            floor_name: lambda: preview(noop_dir, noop.name),
         }, REPETITIONS)
 
         # 2. First up into an empty database, against an empty program's first up plus psql -f of the migration.
@@ -220,7 +219,7 @@ def main() -> None:
         print(f"    {name:<22} {seconds:7.2f} s")
     print(f"  no-op preview of the model / an empty program's:          "
           f"{verdict(previews['model preview'] / previews['empty preview'], 1.5)}")
-    floor_preview = previews[f"{resources} no-op resources"]
+    floor_preview = previews[floor_name]
     print(f"    its floor, {resources} dynamic resources doing nothing (chains of {depth}) / the empty program's: "
           f"{floor_preview / previews['empty preview']:5.2f}")
     print(f"    the model / that floor (what the kit's own code costs): "
